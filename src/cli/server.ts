@@ -1,0 +1,46 @@
+/**
+ * `dssm server`: parse configuration as redis-server does, start a data node, and shut
+ * down cleanly on SIGTERM/SIGINT.
+ */
+import { ConfigError, loadConfig, parseArgDirectives } from '../config/load.js';
+import { DataNode } from '../node.js';
+import { installLogger } from '../observe/log.js';
+import { log } from '../observe/events.js';
+
+export async function runServer(args: string[]): Promise<void> {
+  const logger = installLogger({ name: 'dssm-server' });
+  let file: string | null = null;
+  let rest = args;
+  if (rest.length > 0 && !rest[0]!.startsWith('--')) {
+    file = rest[0]!;
+    rest = rest.slice(1);
+  }
+  let node: DataNode;
+  try {
+    const { store, ignored } = loadConfig(file, parseArgDirectives(rest));
+    if (ignored.length) log('warn', 'directives accepted for compatibility have no effect in dssm', { directives: ignored });
+    node = new DataNode(store);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      const where = err.line > 0 ? `${err.source}, line ${err.line}` : err.source;
+      process.stderr.write(`*** FATAL CONFIG ERROR ***\nReading the configuration (${where})\n>>> '${err.text}'\n${err.reason}\n`);
+      logger.fatal({ source: err.source, line: err.line, directive: err.text }, err.reason);
+      process.exit(1);
+    }
+    throw err;
+  }
+  node.onShutdown = () => process.exit(0);
+  const stop = (signal: string) => {
+    log('info', `received ${signal}, scheduling shutdown`, {});
+    void node.shutdown({});
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  try {
+    await node.start();
+  } catch (err) {
+    log('fatal', (err as Error).message, {});
+    process.stderr.write(`dssm server: ${(err as Error).message}\n`);
+    process.exit(1);
+  }
+}

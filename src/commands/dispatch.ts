@@ -1,0 +1,228 @@
+/**
+ * The dispatcher: from an argument vector to a reply, with every check Redis makes
+ * before a command runs, made once, here, in Redis's order (processCommand in server.c):
+ *
+ *   lookup → subcommand → arity → authentication → ACL → pub/sub context → MULTI queueing
+ *   → loading/readonly/OOM guards → call
+ *
+ * `call` runs a handler and afterwards propagates the command's effect (to the AOF and
+ * replicas, through the server's propagation sinks), feeds INFO commandstats, SLOWLOG
+ * and MONITOR. A command that changed nothing (the keyspace's dirty counter did not
+ * move) is not propagated.
+ */
+import { CommandError, Err, unknownCommand } from '../errors.js';
+import { channels } from '../observe/events.js';
+import type { Client, ServerContext } from './context.js';
+import { F, type CommandSpec } from './spec.js';
+
+/** Commands allowed while a RESP2 client is subscribed. */
+const PUBSUB_ALLOWED = new Set(['ping', 'subscribe', 'unsubscribe', 'psubscribe', 'punsubscribe', 'ssubscribe', 'sunsubscribe', 'quit', 'reset']);
+/** Commands that run immediately inside MULTI rather than being queued. */
+const MULTI_IMMEDIATE = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
+
+/** Hooks run around commands; set by the composition root. */
+export interface DispatchHooks {
+  /** Refuse a command before it runs (READONLY, LOADING, MISCONF, OOM, NOREPLICAS, ACL). Returns an error or null. */
+  guards: ((c: Client, spec: CommandSpec, argv: string[]) => string | null)[];
+  /** After every top-level command (serve blocked clients, flush propagation). */
+  after: (() => void)[];
+  /** Whether MONITOR clients exist (to skip formatting otherwise). */
+  monitorFeed: ((c: Client, argv: string[]) => void) | null;
+  /** SLOWLOG: called with the duration of every command. */
+  slowlog: ((c: Client, argv: string[], micros: number) => void) | null;
+}
+
+export class Dispatcher {
+  readonly hooks: DispatchHooks = { guards: [], after: [], monitorFeed: null, slowlog: null };
+  /** Effects of the current top-level command, to propagate as one unit. */
+  private pending: { db: number; argv: readonly string[] }[] = [];
+  /** Nesting depth of call(): EXEC calls commands inside a command. */
+  private depth = 0;
+  /** The argv a handler asked to propagate instead of its own (propagateAs). */
+  private replaced: string[][] | null = null;
+
+  constructor(
+    private readonly server: ServerContext,
+    private readonly table: ReadonlyMap<string, CommandSpec>,
+  ) {}
+
+  /** Find a command by name in any letter case. */
+  lookup(name: string): CommandSpec | undefined {
+    return this.table.get(name) ?? this.table.get(name.toLowerCase());
+  }
+
+  /**
+   * Resolve argv to the spec that runs it (a subcommand for container commands), or reply
+   * with the error and return null. Used for execution and for COMMAND GETKEYS.
+   */
+  resolve(c: Client | null, argv: string[]): CommandSpec | string {
+    const base = this.lookup(argv[0]!);
+    if (base === undefined) return unknownCommand(argv);
+    let spec = base;
+    if (base.subcommands && !(argv.length < 2 && base.bare)) {
+      if (argv.length < 2) return Err.WRONG_ARITY(base.fullName);
+      const sub = base.subcommands.get(argv[1]!) ?? base.subcommands.get(argv[1]!.toLowerCase());
+      if (sub === undefined) return Err.UNKNOWN_SUBCOMMAND(argv[1]!, base.name);
+      spec = sub;
+    }
+    const arity = spec.arity;
+    if ((arity > 0 && argv.length !== arity) || argv.length < -arity) return Err.WRONG_ARITY(spec.fullName);
+    return spec;
+  }
+
+  /** Run one request from a client: all checks, then the command (or queue it in MULTI). */
+  execute(c: Client, argv: string[]): void {
+    const server = this.server;
+    server.clock.now = Date.now();
+    const resolved = this.resolve(c, argv);
+    if (typeof resolved === 'string') {
+      if (c.flags.multi) c.flags.dirtyExec = true;
+      this.reject(c, resolved);
+      const base = this.lookup(argv[0]!);
+      if (base) base.stats.rejected++;
+      return;
+    }
+    const spec = resolved;
+    const bits = spec.bits;
+    if (!c.authenticated && !(bits & F.no_auth)) {
+      // Redis lets AUTH/HELLO through; every other command needs authentication first.
+      if (c.flags.multi) c.flags.dirtyExec = true;
+      spec.stats.rejected++;
+      return this.reject(c, Err.NOAUTH);
+    }
+    if (c.flags.pubsub && c.reply.proto === 2 && !PUBSUB_ALLOWED.has(spec.parent?.name ?? spec.name)) {
+      spec.stats.rejected++;
+      return this.reject(c, Err.NOT_ALLOWED_IN_SUBSCRIBE(spec.fullName));
+    }
+    const guards = this.hooks.guards;
+    for (let i = 0; i < guards.length; i++) {
+      const refusal = guards[i]!(c, spec, argv);
+      if (refusal !== null) {
+        if (c.flags.multi) c.flags.dirtyExec = true;
+        spec.stats.rejected++;
+        return this.reject(c, refusal);
+      }
+    }
+    if (c.flags.multi && !MULTI_IMMEDIATE.has(spec.parent?.name ?? spec.name)) {
+      if (bits & F.no_multi) {
+        c.flags.dirtyExec = true;
+        spec.stats.rejected++;
+        return this.reject(c, Err.NOT_ALLOWED_IN_MULTI(spec.fullName));
+      }
+      c.multiQueue.push({ spec, argv });
+      c.reply.queued();
+      return;
+    }
+    c.lastCommand = spec.fullName;
+    this.call(c, spec, argv);
+    if (this.depth === 0) this.afterCommand();
+  }
+
+  /**
+   * Run a command's handler and account for it. Errors thrown as CommandError become
+   * error replies. Propagation happens when the outermost call ends.
+   */
+  call(c: Client, spec: CommandSpec, argv: string[]): void {
+    const server = this.server;
+    const ks = server.keyspace;
+    const dirtyBefore = ks.dirty;
+    const dbBefore = c.db.id;
+    const outer = this.depth === 0;
+    const savedReplaced = this.replaced;
+    this.replaced = null;
+    this.depth++;
+    const start = performance.now();
+    let failed = false;
+    try {
+      spec.handler(c, argv);
+    } catch (err) {
+      failed = true;
+      if (err instanceof CommandError) {
+        this.replyError(c, err.reply);
+      } else {
+        // A bug, not bad input: answer, log, and keep serving everyone else.
+        this.replyError(c, `ERR internal error while executing '${spec.fullName}'`);
+        server.stats.unexpectedErrorReplies++;
+        if (channels.log.hasSubscribers) {
+          channels.log.publish({ level: 'error', msg: 'command handler failed', command: spec.fullName, err: String((err as Error)?.stack ?? err) });
+        }
+      }
+    } finally {
+      this.depth--;
+    }
+    const micros = (performance.now() - start) * 1000;
+    const st = spec.stats;
+    st.calls++;
+    st.usec += micros;
+    if (failed) st.failed++;
+    server.stats.totalCommands++;
+    const replaced = this.replaced as string[][] | null;
+    if (ks.dirty !== dirtyBefore && !failed) {
+      if (replaced !== null) {
+        for (const a of replaced) this.pending.push({ db: dbBefore, argv: a });
+      } else if (bits(spec) & (F.write | F.may_replicate)) {
+        this.pending.push({ db: dbBefore, argv });
+      }
+    } else if (replaced !== null && spec.bits & F.may_replicate) {
+      for (const a of replaced) this.pending.push({ db: dbBefore, argv: a });
+    }
+    this.replaced = savedReplaced;
+    if (this.hooks.slowlog !== null && !(spec.bits & F.skip_slowlog)) this.hooks.slowlog(c, argv, micros);
+    if (this.hooks.monitorFeed !== null && outer && !(spec.bits & (F.skip_monitor | F.admin))) this.hooks.monitorFeed(c, argv);
+    if (channels.command.hasSubscribers) channels.command.publish({ name: spec.fullName, client: c.id, micros, failed });
+  }
+
+  /** Handlers call this (through Client.propagateAs) to propagate other commands than argv. */
+  propagateAs(argv: string[]): void {
+    (this.replaced ??= []).push(argv);
+  }
+
+  /**
+   * Propagate something outside a command's own effect (an expired key's DEL). It joins the
+   * current unit when a command is running, else goes out at once.
+   */
+  propagateNow(db: number, argv: readonly string[]): void {
+    this.pending.push({ db, argv });
+    if (this.depth === 0) this.flushPropagation();
+  }
+
+  private afterCommand(): void {
+    if (this.pending.length !== 0) this.flushPropagation();
+    const after = this.hooks.after;
+    for (let i = 0; i < after.length; i++) after[i]!();
+  }
+
+  /**
+   * Send this unit's effects to the sinks. Several effects of one command (EXEC, a command
+   * that also expired keys) are wrapped in MULTI/EXEC so that replicas apply them atomically.
+   */
+  private flushPropagation(): void {
+    const p = this.pending;
+    this.pending = [];
+    if (p.length === 1) {
+      this.server.propagate(p[0]!.db, p[0]!.argv);
+      return;
+    }
+    this.server.propagate(p[0]!.db, ['MULTI']);
+    for (const e of p) this.server.propagate(e.db, e.argv);
+    this.server.propagate(p[p.length - 1]!.db, ['EXEC']);
+  }
+
+  private reject(c: Client, error: string): void {
+    this.replyError(c, error);
+  }
+
+  /** Reply with an error and count it by its first word (INFO errorstats). */
+  replyError(c: Client, error: string): void {
+    c.reply.error(error);
+    const stats = this.server.stats;
+    stats.errorReplies++;
+    const sp = error.indexOf(' ');
+    const prefix = sp < 0 ? error : error.slice(0, sp);
+    stats.errorsByPrefix.set(prefix, (stats.errorsByPrefix.get(prefix) ?? 0) + 1);
+  }
+}
+
+function bits(spec: CommandSpec): number {
+  return spec.bits;
+}

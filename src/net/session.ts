@@ -1,0 +1,242 @@
+/**
+ * One client connection: socket in, requests through the reader to the dispatcher,
+ * replies out in one write per batch.
+ *
+ * Flow: every 'data' event feeds the reader, then runs every complete request in order,
+ * then flushes all replies with a single socket write. A blocked client (BLPOP) or a
+ * paused one (CLIENT PAUSE) stops running requests; its input stays buffered until
+ * resume().
+ */
+import type { Socket } from 'node:net';
+import { channels } from '../observe/events.js';
+import { ProtocolError, RespReader } from '../protocol/resp-reader.js';
+import { ReplyWriter } from '../protocol/resp-writer.js';
+import type { Client, ClientFlags, ReplyMode, ServerContext } from '../commands/context.js';
+import type { Database } from '../keyspace/keyspace.js';
+import type { Dispatcher } from '../commands/dispatch.js';
+
+/** Sessions with replies produced outside their own request processing, flushed together. */
+const flushQueue = new Set<Session>();
+let flushScheduled = false;
+function flushAll(): void {
+  flushScheduled = false;
+  for (const s of flushQueue) s.flush();
+  flushQueue.clear();
+}
+
+export interface SessionOptions {
+  /** Current limits, read at each use so CONFIG SET applies to live connections. */
+  limits: { maxBulkLen: number; queryBufferLimit: number };
+  /** Whether clients must authenticate (requirepass or a default user with a password). */
+  authRequired: () => boolean;
+  /** Whether commands are paused for this client right now (CLIENT PAUSE). */
+  isPaused: (c: Session) => boolean;
+  onClose: (c: Session) => void;
+}
+
+let nextClientId = 1;
+
+export class Session implements Client {
+  readonly id = nextClientId++;
+  readonly addr: string;
+  readonly laddr: string;
+  readonly local: boolean;
+  name = '';
+  user = 'default';
+  authenticated: boolean;
+  db: Database;
+  readonly reply = new ReplyWriter();
+  readonly flags: ClientFlags = {
+    multi: false,
+    dirtyExec: false,
+    dirtyCas: false,
+    closeAfterReply: false,
+    pubsub: false,
+    replica: false,
+    primary: false,
+    monitor: false,
+    blocked: false,
+    noEvict: false,
+  };
+  replyMode: ReplyMode = 'on';
+  /** CLIENT REPLY SKIP applies to the next command only. */
+  skipNext = false;
+  libName = '';
+  libVer = '';
+  readonly createdAt = Date.now();
+  lastInteraction = Date.now();
+  lastCommand = 'NULL';
+  multiQueue: Client['multiQueue'] = [];
+  readonly watchedKeys = new Set<string>();
+  readonly channels = new Set<string>();
+  readonly patterns = new Set<string>();
+  readonly shardChannels = new Set<string>();
+  private readonly reader: RespReader;
+  private closed = false;
+  private processing = false;
+  /** Set when the client is closed by the server; the reason goes to the log. */
+  closeReason = '';
+
+  constructor(
+    readonly socket: Socket,
+    readonly server: ServerContext,
+    private readonly dispatcher: Dispatcher,
+    private readonly opts: SessionOptions,
+    readonly tls: boolean,
+  ) {
+    this.addr = formatAddr(socket.remoteAddress, socket.remotePort);
+    this.laddr = formatAddr(socket.localAddress, socket.localPort);
+    const ra = socket.remoteAddress ?? '';
+    this.local = ra === '127.0.0.1' || ra === '::1' || ra.startsWith('::ffff:127.') || ra.startsWith('127.') || ra === '';
+    this.authenticated = !opts.authRequired();
+    this.db = server.keyspace.db(0);
+    this.reader = new RespReader({
+      get maxBulkLen() {
+        return opts.limits.maxBulkLen;
+      },
+      authRequired: () => !this.authenticated,
+    });
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', () => {}); // 'close' follows; resets are routine for a server
+    socket.on('close', () => this.onSocketClosed());
+    socket.on('drain', () => this.onDrain());
+  }
+
+  private onData(chunk: Buffer): void {
+    this.server.stats.netInputBytes += chunk.length;
+    this.lastInteraction = Date.now();
+    this.reader.feed(chunk);
+    if (this.reader.buffered > this.opts.limits.queryBufferLimit) {
+      this.close('query buffer limit');
+      this.socket.destroy();
+      return;
+    }
+    this.process();
+  }
+
+  /** Run every complete buffered request, then flush the replies once. */
+  process(): void {
+    if (this.processing) return;
+    this.processing = true;
+    try {
+      const flags = this.flags;
+      while (!flags.blocked && !flags.closeAfterReply && !this.closed) {
+        if (this.opts.isPaused(this)) break;
+        let argv: string[] | null;
+        try {
+          argv = this.reader.next();
+        } catch (err) {
+          if (!(err instanceof ProtocolError)) throw err;
+          this.dispatcher.replyError(this, `ERR Protocol error: ${err.message}`);
+          this.closeReason = `protocol error: ${err.message}`;
+          flags.closeAfterReply = true;
+          break;
+        }
+        if (argv === null) break;
+        if (this.replyMode === 'on' && !this.skipNext) {
+          this.dispatcher.execute(this, argv);
+        } else {
+          this.executeQuietly(argv);
+        }
+      }
+    } finally {
+      this.processing = false;
+    }
+    this.flush();
+  }
+
+  /** CLIENT REPLY OFF/SKIP: run the command but drop its reply. */
+  private executeQuietly(argv: string[]): void {
+    const mark = this.reply.mark();
+    const skipping = this.skipNext;
+    this.dispatcher.execute(this, argv);
+    // CLIENT REPLY ON's own +OK must be seen; anything else is dropped.
+    if (this.replyMode !== 'on' || skipping) this.reply.truncate(mark);
+    if (skipping) this.skipNext = false;
+  }
+
+  /** Write pending replies in one socket write. */
+  flush(): void {
+    if (this.closed) return;
+    const out = this.reply.take();
+    if (out !== null) {
+      this.server.stats.netOutputBytes += out.length;
+      this.socket.write(out);
+    }
+    if (this.flags.closeAfterReply) this.endSoon();
+  }
+
+  flushSoon(): void {
+    flushQueue.add(this);
+    if (!flushScheduled) {
+      flushScheduled = true;
+      queueMicrotask(flushAll);
+    }
+  }
+
+  resume(): void {
+    if (this.closed) return;
+    setImmediate(() => this.process());
+  }
+
+  propagateAs(argv: string[]): void {
+    this.dispatcher.propagateAs(argv);
+  }
+
+  close(reason = 'closed by server'): void {
+    if (this.closed) return;
+    this.closeReason ||= reason;
+    this.flags.closeAfterReply = true;
+    if (!this.processing) this.flush();
+  }
+
+  private endSoon(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.socket.end();
+    // A peer that never reads must not keep the socket (and its buffers) forever.
+    setTimeout(() => this.socket.destroy(), 5000).unref();
+    this.opts.onClose(this);
+  }
+
+  private onSocketClosed(): void {
+    if (!this.closed) {
+      this.closed = true;
+      this.opts.onClose(this);
+    }
+    if (channels.clientClosed.hasSubscribers) channels.clientClosed.publish({ id: this.id, addr: this.addr, reason: this.closeReason || 'peer closed' });
+  }
+
+  private onDrain(): void {
+    /* Output back-pressure hook; see outputBufferBytes(). */
+  }
+
+  /** Kill now, without waiting for replies (CLIENT KILL, output buffer limits). */
+  kill(reason: string): void {
+    this.closeReason ||= reason;
+    if (!this.closed) {
+      this.closed = true;
+      this.opts.onClose(this);
+    }
+    this.socket.destroy();
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  queryBufferBytes(): number {
+    return this.reader.buffered;
+  }
+
+  outputBufferBytes(): number {
+    return this.reply.pendingBytes + this.socket.writableLength;
+  }
+}
+
+function formatAddr(ip: string | undefined, port: number | undefined): string {
+  if (!ip) return '?:0';
+  const a = ip.startsWith('::ffff:') ? ip.slice(7) : ip;
+  return `${a}:${port ?? 0}`;
+}

@@ -1,0 +1,244 @@
+/**
+ * The INFO sections of the server core, with Redis 7.0's section and field names, because
+ * sentinels, exporters and tools parse exactly these. Subsystems (persistence,
+ * replication, TLS) register or replace their own sections through node.infoSections.
+ */
+import os from 'node:os';
+import type { DataNode } from '../node.js';
+import { DSSM_VERSION, REDIS_COMPAT_VERSION } from '../version.js';
+
+export function installCoreInfo(node: DataNode): void {
+  const s = node.infoSections;
+  s.set('server', () => {
+    const now = Date.now();
+    const up = Math.floor((now - node.stats.startTime) / 1000);
+    return [
+      ['redis_version', REDIS_COMPAT_VERSION],
+      ['redis_git_sha1', '00000000'],
+      ['redis_git_dirty', 0],
+      ['redis_build_id', '0'],
+      ['dssm_version', DSSM_VERSION],
+      ['redis_mode', 'standalone'],
+      ['os', `${os.type()} ${os.release()} ${os.arch()}`],
+      ['arch_bits', 64],
+      ['monotonic_clock', 'POSIX clock_gettime'],
+      ['multiplexing_api', 'epoll'],
+      ['atomicvar_api', 'c11-builtin'],
+      ['gcc_version', '0.0.0'],
+      ['process_id', process.pid],
+      ['process_supervised', 'no'],
+      ['run_id', node.runId],
+      ['tcp_port', node.config.int('port')],
+      ['server_time_usec', now * 1000],
+      ['uptime_in_seconds', up],
+      ['uptime_in_days', Math.floor(up / 86400)],
+      ['hz', node.config.int('hz')],
+      ['configured_hz', node.config.int('hz')],
+      ['lru_clock', Math.floor(now / 1000) & 0xffffff],
+      ['executable', process.argv[1] ?? ''],
+      ['config_file', node.config.configFile ?? ''],
+      ['io_threads_active', 0],
+    ];
+  });
+  s.set('clients', () => {
+    let blocked = 0;
+    let pubsub = 0;
+    let maxIn = 0;
+    let maxOut = 0;
+    for (const c of node.sessions.values()) {
+      if (c.flags.blocked) blocked++;
+      if (c.flags.pubsub) pubsub++;
+      maxIn = Math.max(maxIn, c.queryBufferBytes());
+      maxOut = Math.max(maxOut, c.outputBufferBytes());
+    }
+    return [
+      ['connected_clients', node.sessions.size],
+      ['cluster_connections', 0],
+      ['maxclients', node.config.int('maxclients')],
+      ['client_recent_max_input_buffer', maxIn],
+      ['client_recent_max_output_buffer', maxOut],
+      ['blocked_clients', blocked],
+      ['tracking_clients', 0],
+      ['clients_in_timeout_table', blocked],
+      ['pubsub_clients', pubsub],
+    ];
+  });
+  s.set('memory', () => {
+    const m = process.memoryUsage();
+    const used = m.heapUsed + m.external + m.arrayBuffers;
+    const maxmemory = node.config.int('maxmemory');
+    return [
+      ['used_memory', used],
+      ['used_memory_human', human(used)],
+      ['used_memory_rss', m.rss],
+      ['used_memory_rss_human', human(m.rss)],
+      ['used_memory_peak', peak.update(used)],
+      ['used_memory_peak_human', human(peak.value)],
+      ['used_memory_dataset', Math.max(0, used - baseline)],
+      ['total_system_memory', os.totalmem()],
+      ['total_system_memory_human', human(os.totalmem())],
+      ['maxmemory', maxmemory],
+      ['maxmemory_human', human(maxmemory)],
+      ['maxmemory_policy', node.config.get('maxmemory-policy')],
+      ['mem_fragmentation_ratio', (m.rss / Math.max(1, used)).toFixed(2)],
+      ['mem_allocator', 'v8'],
+      ['heap_total', m.heapTotal],
+      ['heap_used', m.heapUsed],
+    ];
+  });
+  s.set('stats', () => {
+    const st = node.stats;
+    const ks = node.keyspace.stats;
+    return [
+      ['total_connections_received', st.totalConnections],
+      ['total_commands_processed', st.totalCommands],
+      ['instantaneous_ops_per_sec', rates.ops],
+      ['total_net_input_bytes', st.netInputBytes],
+      ['total_net_output_bytes', st.netOutputBytes],
+      ['instantaneous_input_kbps', rates.inKbps.toFixed(2)],
+      ['instantaneous_output_kbps', rates.outKbps.toFixed(2)],
+      ['rejected_connections', st.rejectedConnections],
+      ['sync_full', 0],
+      ['sync_partial_ok', 0],
+      ['sync_partial_err', 0],
+      ['expired_keys', ks.expiredKeys],
+      ['expired_stale_perc', (ks.expiredStalePerc * 100).toFixed(2)],
+      ['expired_time_cap_reached_count', ks.expiredTimeCapReachedCount],
+      ['evicted_keys', st.evictedKeys],
+      ['evicted_clients', st.evictedClients],
+      ['keyspace_hits', ks.keyspaceHits],
+      ['keyspace_misses', ks.keyspaceMisses],
+      ['pubsub_channels', 0],
+      ['pubsub_patterns', 0],
+      ['total_error_replies', st.errorReplies],
+      ['unexpected_error_replies', st.unexpectedErrorReplies],
+      ['total_reads_processed', st.totalReads],
+      ['total_writes_processed', st.totalWrites],
+    ];
+  });
+  s.set('cpu', () => {
+    const u = process.cpuUsage();
+    return [
+      ['used_cpu_sys', (u.system / 1e6).toFixed(6)],
+      ['used_cpu_user', (u.user / 1e6).toFixed(6)],
+      ['used_cpu_sys_children', '0.000000'],
+      ['used_cpu_user_children', '0.000000'],
+      ['used_cpu_sys_main_thread', (u.system / 1e6).toFixed(6)],
+      ['used_cpu_user_main_thread', (u.user / 1e6).toFixed(6)],
+    ];
+  });
+  s.set('keyspace', () => {
+    const out: [string, string][] = [];
+    const now = Date.now();
+    for (const db of node.keyspace.dbs) {
+      if (db.dict.size === 0) continue;
+      let ttlSum = 0;
+      let n = 0;
+      for (const when of db.expires.values()) {
+        if (n >= 1000) break; // a sample, like Redis's running estimate
+        ttlSum += Math.max(0, when - now);
+        n++;
+      }
+      out.push([`db${db.id}`, `keys=${db.dict.size},expires=${db.expires.size},avg_ttl=${n ? Math.round(ttlSum / n) : 0}`]);
+    }
+    return out;
+  });
+  s.set('persistence', () => [
+    ['loading', 0],
+    ['async_loading', 0],
+    ['current_cow_peak', 0],
+    ['current_cow_size', 0],
+    ['current_cow_size_age', 0],
+    ['current_fork_perc', '0.00'],
+    ['current_save_keys_processed', 0],
+    ['current_save_keys_total', 0],
+    ['rdb_changes_since_last_save', node.keyspace.dirty],
+    ['rdb_bgsave_in_progress', 0],
+    ['rdb_last_save_time', Math.floor(node.stats.startTime / 1000)],
+    ['rdb_last_bgsave_status', 'ok'],
+    ['rdb_last_bgsave_time_sec', -1],
+    ['rdb_current_bgsave_time_sec', -1],
+    ['rdb_saves', 0],
+    ['rdb_last_cow_size', 0],
+    ['rdb_last_load_keys_expired', 0],
+    ['rdb_last_load_keys_loaded', 0],
+    ['aof_enabled', 0],
+    ['aof_rewrite_in_progress', 0],
+    ['aof_rewrite_scheduled', 0],
+    ['aof_last_rewrite_time_sec', -1],
+    ['aof_current_rewrite_time_sec', -1],
+    ['aof_last_bgrewrite_status', 'ok'],
+    ['aof_rewrites', 0],
+    ['aof_rewrites_consecutive_failures', 0],
+    ['aof_last_write_status', 'ok'],
+    ['aof_last_cow_size', 0],
+    ['module_fork_in_progress', 0],
+    ['module_fork_last_cow_size', 0],
+  ]);
+  s.set('replication', () => [
+    ['role', 'master'],
+    ['connected_slaves', 0],
+    ['master_failover_state', 'no-failover'],
+    ['master_replid', node.runId],
+    ['master_replid2', '0000000000000000000000000000000000000000'],
+    ['master_repl_offset', 0],
+    ['second_repl_offset', -1],
+    ['repl_backlog_active', 0],
+    ['repl_backlog_size', 1048576],
+    ['repl_backlog_first_byte_offset', 0],
+    ['repl_backlog_histlen', 0],
+  ]);
+  s.set('modules', () => []);
+  s.set('cluster', () => [['cluster_enabled', 0]]);
+  s.set('errorstats', () => [...node.stats.errorsByPrefix].map(([p, n]) => [`errorstat_${p}`, `count=${n}`]));
+  s.set('commandstats', () => {
+    const out: [string, string][] = [];
+    const seen = new Set<object>();
+    const add = (spec: import('../commands/spec.js').CommandSpec) => {
+      const st = spec.stats;
+      if (st.calls === 0 && st.rejected === 0 && st.failed === 0) return;
+      const usec = Math.round(st.usec);
+      const per = st.calls ? (st.usec / st.calls).toFixed(2) : '0.00';
+      out.push([`cmdstat_${spec.fullName}`, `calls=${st.calls},usec=${usec},usec_per_call=${per},rejected_calls=${st.rejected},failed_calls=${st.failed}`]);
+    };
+    for (const spec of node.commands.values()) {
+      if (seen.has(spec)) continue;
+      seen.add(spec);
+      add(spec);
+      if (spec.subcommands) for (const sub of spec.subcommands.values()) add(sub);
+    }
+    return out;
+  });
+  s.set('latencystats', () => []);
+  // Ops-per-second and bandwidth, sampled by the cron like Redis's trackInstantaneousMetric.
+  const rates = { ops: 0, inKbps: 0, outKbps: 0 };
+  let last = { t: performance.now(), cmds: 0, inB: 0, outB: 0 };
+  const baseline = process.memoryUsage().heapUsed;
+  node.cronTasks.push(() => {
+    const t = performance.now();
+    const dt = (t - last.t) / 1000;
+    if (dt < 1) return;
+    const st = node.stats;
+    rates.ops = Math.round((st.totalCommands - last.cmds) / dt);
+    rates.inKbps = (st.netInputBytes - last.inB) / 1024 / dt;
+    rates.outKbps = (st.netOutputBytes - last.outB) / 1024 / dt;
+    last = { t, cmds: st.totalCommands, inB: st.netInputBytes, outB: st.netOutputBytes };
+  });
+}
+
+const peak = {
+  value: 0,
+  update(v: number): number {
+    if (v > this.value) this.value = v;
+    return this.value;
+  },
+};
+
+/** Redis's bytesToHuman: B, K, M, G with two decimals. */
+export function human(n: number): string {
+  if (n < 1024) return `${n}B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(2)}K`;
+  if (n < 1024 ** 3) return `${(n / 1024 / 1024).toFixed(2)}M`;
+  if (n < 1024 ** 4) return `${(n / 1024 ** 3).toFixed(2)}G`;
+  return `${(n / 1024 ** 4).toFixed(2)}T`;
+}

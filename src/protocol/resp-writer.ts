@@ -1,0 +1,259 @@
+/**
+ * Reply encoder for RESP2 and RESP3.
+ *
+ * Replies accumulate in one growing buffer per connection and leave in a single socket
+ * write when the connection flushes (once per batch of requests), so a pipeline of 16
+ * commands costs one syscall, not 16. Strings are written as latin1: every char is a
+ * byte (see resp-reader.ts).
+ *
+ * Types that RESP3 adds degrade to their RESP2 shapes exactly as Redis does: maps and
+ * attribute-less sets become flat arrays, doubles become bulk strings, null becomes
+ * `$-1` (or `*-1` for a null array), booleans become 1/0 integers.
+ */
+
+const CRLF = '\r\n';
+const OK = Buffer.from('+OK\r\n');
+const NULL_BULK = Buffer.from('$-1\r\n');
+const NULL_ARRAY = Buffer.from('*-1\r\n');
+const NULL3 = Buffer.from('_\r\n');
+const EMPTY_ARRAY = Buffer.from('*0\r\n');
+const QUEUED = Buffer.from('+QUEUED\r\n');
+const PONG = Buffer.from('+PONG\r\n');
+
+/** Preencoded `:n\r\n` for small integers, the most common integer replies. */
+const SMALL_INTS: Buffer[] = [];
+for (let i = -1; i <= 1024; i++) SMALL_INTS.push(Buffer.from(`:${i}\r\n`));
+const SMALL_LENS: string[] = [];
+for (let i = 0; i <= 1024; i++) SMALL_LENS.push(`${i}\r\n`);
+
+const INITIAL = 1024;
+/** Buffers larger than this are handed to the socket rather than kept for reuse. */
+const KEEP_MAX = 64 * 1024;
+
+export class ReplyWriter {
+  /** 2 or 3, set by HELLO. */
+  proto: 2 | 3 = 2;
+  private out: Buffer = Buffer.allocUnsafe(INITIAL);
+  private len = 0;
+
+  /** Bytes waiting to be flushed. */
+  get pendingBytes(): number {
+    return this.len;
+  }
+
+  /**
+   * Take the bytes accumulated so far (a copy, or the buffer itself when large) and reset.
+   * Returns null when there is nothing to send.
+   */
+  take(): Buffer | null {
+    const len = this.len;
+    if (len === 0) return null;
+    this.len = 0;
+    if (this.out.length > KEEP_MAX) {
+      const b = this.out.subarray(0, len);
+      this.out = Buffer.allocUnsafe(INITIAL);
+      return b;
+    }
+    return Buffer.from(this.out.subarray(0, len));
+  }
+
+  /** Drop everything not yet flushed (CLIENT REPLY OFF/SKIP). */
+  discard(): void {
+    this.len = 0;
+  }
+
+  /** Mark where a reply starts, so it can be cut out again (for CLIENT REPLY SKIP). */
+  mark(): number {
+    return this.len;
+  }
+
+  truncate(mark: number): void {
+    if (mark < this.len) this.len = mark;
+  }
+
+  private ensure(n: number): void {
+    if (this.len + n <= this.out.length) return;
+    let size = this.out.length * 2;
+    while (size < this.len + n) size *= 2;
+    const next = Buffer.allocUnsafe(size);
+    this.out.copy(next, 0, 0, this.len);
+    this.out = next;
+  }
+
+  private raw(b: Buffer): void {
+    this.ensure(b.length);
+    b.copy(this.out, this.len);
+    this.len += b.length;
+  }
+
+  /** ASCII/latin1 text as is. */
+  private ascii(s: string): void {
+    // latin1 is one byte per char, so the length in bytes is known before writing.
+    this.ensure(s.length);
+    this.len += this.out.latin1Write(s, this.len);
+  }
+
+  /** Raw, already encoded RESP (e.g. a cached reply). */
+  writeRaw(b: Buffer): void {
+    this.raw(b);
+  }
+
+  ok(): void {
+    this.raw(OK);
+  }
+
+  queued(): void {
+    this.raw(QUEUED);
+  }
+
+  pong(): void {
+    this.raw(PONG);
+  }
+
+  /** +status */
+  simple(s: string): void {
+    this.ascii('+' + s + CRLF);
+  }
+
+  /**
+   * -ERR ... The text must start with the error code. CR and LF inside an error would
+   * break framing, so they become spaces, as Redis does.
+   */
+  error(s: string): void {
+    if (s.includes('\r') || s.includes('\n')) s = s.replace(/[\r\n]/g, ' ');
+    this.ascii('-' + s + CRLF);
+  }
+
+  int(n: number | bigint): void {
+    if (typeof n === 'number' && n >= -1 && n <= 1024 && Number.isInteger(n)) {
+      this.raw(SMALL_INTS[n + 1]!);
+      return;
+    }
+    this.ascii(':' + n.toString() + CRLF);
+  }
+
+  /** An integer reply from its decimal text (int64 values beyond 2^53 stay exact). */
+  intText(s: string): void {
+    this.ascii(':' + s + CRLF);
+  }
+
+  /** A bulk string, or null. */
+  bulk(s: string | null | undefined): void {
+    if (s == null) return this.nil();
+    const n = s.length;
+    this.ensure(n + 16);
+    const out = this.out;
+    let len = this.len;
+    out[len++] = 36; // '$'
+    len += out.latin1Write(n <= 1024 ? SMALL_LENS[n]! : n + CRLF, len);
+    len += out.latin1Write(s, len);
+    out[len++] = 13;
+    out[len++] = 10;
+    this.len = len;
+  }
+
+  /** A bulk string from bytes. */
+  bulkBuffer(b: Buffer): void {
+    this.ascii('$' + b.length + CRLF);
+    this.raw(b);
+    this.ascii(CRLF);
+  }
+
+  /** The null reply: `$-1` in RESP2, `_` in RESP3. */
+  nil(): void {
+    this.raw(this.proto === 3 ? NULL3 : NULL_BULK);
+  }
+
+  /** The null array: `*-1` in RESP2, `_` in RESP3. */
+  nilArray(): void {
+    this.raw(this.proto === 3 ? NULL3 : NULL_ARRAY);
+  }
+
+  arrayHeader(n: number): void {
+    if (n === 0) return this.raw(EMPTY_ARRAY);
+    this.ascii('*' + (n <= 1024 ? SMALL_LENS[n]! : n + CRLF));
+  }
+
+  /** A map of n pairs: `%n` in RESP3, `*2n` in RESP2. */
+  mapHeader(n: number): void {
+    if (this.proto === 3) this.ascii('%' + n + CRLF);
+    else this.arrayHeader(n * 2);
+  }
+
+  /** A set of n members: `~n` in RESP3, `*n` in RESP2. */
+  setHeader(n: number): void {
+    if (this.proto === 3) this.ascii('~' + n + CRLF);
+    else this.arrayHeader(n);
+  }
+
+  /** An out-of-band push (pub/sub messages): `>n` in RESP3, `*n` in RESP2. */
+  pushHeader(n: number): void {
+    if (this.proto === 3) this.ascii('>' + n + CRLF);
+    else this.arrayHeader(n);
+  }
+
+  /** An array of bulk strings (nulls allowed). */
+  bulkArray(items: readonly (string | null | undefined)[]): void {
+    this.arrayHeader(items.length);
+    for (let i = 0; i < items.length; i++) this.bulk(items[i]);
+  }
+
+  /** A double: `,` in RESP3, a bulk string in RESP2, formatted as Redis does. */
+  double(d: number): void {
+    if (this.proto === 3) {
+      const s = Number.isNaN(d) ? 'nan' : d === Infinity ? 'inf' : d === -Infinity ? '-inf' : formatDouble(d);
+      this.ascii(',' + s + CRLF);
+    } else {
+      this.bulk(formatDouble(d));
+    }
+  }
+
+  bool(b: boolean): void {
+    if (this.proto === 3) this.ascii(b ? '#t\r\n' : '#f\r\n');
+    else this.int(b ? 1 : 0);
+  }
+
+  /** Verbatim string (`=` in RESP3 with a 3-letter format, bulk in RESP2). */
+  verbatim(s: string, format = 'txt'): void {
+    if (this.proto === 3) {
+      this.ascii('=' + (s.length + 4) + CRLF + format + ':');
+      this.ascii(s);
+      this.ascii(CRLF);
+    } else {
+      this.bulk(s);
+    }
+  }
+
+  bigNumber(s: string): void {
+    if (this.proto === 3) this.ascii('(' + s + CRLF);
+    else this.bulk(s);
+  }
+}
+
+/**
+ * Redis 7.0's formatting of doubles in replies: printf's `%.17g` (so ZSCORE of 1.1 is
+ * "1.1000000000000001", as redis-server 7.0 answers), with inf/-inf spelled Redis's way.
+ */
+export function formatDouble(d: number): string {
+  if (d === Infinity) return 'inf';
+  if (d === -Infinity) return '-inf';
+  if (Number.isNaN(d)) return 'nan';
+  if (d === 0) return Object.is(d, -0) ? '-0' : '0';
+  if (Number.isInteger(d) && Math.abs(d) < 1e17) return String(d);
+  const [mant, expText] = d.toExponential(16).split('e') as [string, string];
+  const exp = Number(expText);
+  if (exp < -4 || exp >= 17) {
+    const m = stripZeros(mant);
+    const a = Math.abs(exp);
+    return `${m}e${exp < 0 ? '-' : '+'}${a < 10 ? '0' + a : a}`;
+  }
+  return stripZeros(d.toFixed(16 - exp));
+}
+
+function stripZeros(s: string): string {
+  if (!s.includes('.')) return s;
+  let end = s.length;
+  while (s.charCodeAt(end - 1) === 48) end--;
+  if (s.charCodeAt(end - 1) === 46) end--;
+  return s.slice(0, end);
+}
