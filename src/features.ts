@@ -4,10 +4,12 @@
  */
 import type { DataNode } from './node.js';
 import { installCoreInfo } from './observe/info.js';
+import { installPubSub } from './pubsub/install.js';
+import { installTransactions } from './commands/transaction.js';
 
 type Installer = (node: DataNode) => void;
 
-const installers: Installer[] = [installCoreInfo];
+const installers: Installer[] = [installCoreInfo, installPubSub, installTransactions];
 
 export function installServerFeatures(node: DataNode): void {
   for (const install of installers) install(node);

@@ -5,7 +5,7 @@
  */
 import net from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { Keyspace, type Clock } from './keyspace/keyspace.js';
+import { Keyspace, type Clock, type Database } from './keyspace/keyspace.js';
 import { activeExpireCycle } from './keyspace/expiry.js';
 import { Dispatcher } from './commands/dispatch.js';
 import { buildCommandTable } from './commands/table.js';
@@ -93,7 +93,10 @@ export class DataNode implements ServerContext {
         this.dispatch.propagateNow(db.id, ['DEL', key]);
         this.notify('expired', 'expired', key, db.id);
       },
-      modified: () => {},
+      modified: (db, key) => {
+        const hooks = this.modifiedHooks;
+        for (let i = 0; i < hooks.length; i++) hooks[i]!(db, key);
+      },
     };
     config.watch('proto-max-bulk-len', (v) => (this.limits.maxBulkLen = Number(v)));
     config.watch('client-query-buffer-limit', (v) => (this.limits.queryBufferLimit = Number(v)));
@@ -170,6 +173,9 @@ export class DataNode implements ServerContext {
 
   /** Subsystems that keep per-client state (pub/sub, WATCH, blocking) clean up here. */
   readonly closeHooks: ((c: Client) => void)[] = [];
+
+  /** Told of every change to a key the keyspace reports (WATCH; see Database.watched). */
+  readonly modifiedHooks: ((db: Database, key: string) => void)[] = [];
 
   private isPaused(c: Session): boolean {
     if (this.pausedUntil === 0) return false;

@@ -14,6 +14,7 @@ import { CommandError, Err, unknownCommand } from '../errors.js';
 import { channels } from '../observe/events.js';
 import type { Client, ServerContext } from './context.js';
 import { F, type CommandSpec } from './spec.js';
+import { discardTransaction } from './transaction.js';
 
 /** Commands allowed while a RESP2 client is subscribed. */
 const PUBSUB_ALLOWED = new Set(['ping', 'subscribe', 'unsubscribe', 'psubscribe', 'punsubscribe', 'ssubscribe', 'sunsubscribe', 'quit', 'reset']);
@@ -77,7 +78,7 @@ export class Dispatcher {
     const resolved = this.resolve(c, argv);
     if (typeof resolved === 'string') {
       if (c.flags.multi) c.flags.dirtyExec = true;
-      this.reject(c, resolved);
+      this.reject(c, resolved, argv);
       const base = this.lookup(argv[0]!);
       if (base) base.stats.rejected++;
       return;
@@ -88,11 +89,11 @@ export class Dispatcher {
       // Redis lets AUTH/HELLO through; every other command needs authentication first.
       if (c.flags.multi) c.flags.dirtyExec = true;
       spec.stats.rejected++;
-      return this.reject(c, Err.NOAUTH);
+      return this.reject(c, Err.NOAUTH, argv);
     }
     if (c.flags.pubsub && c.reply.proto === 2 && !PUBSUB_ALLOWED.has(spec.parent?.name ?? spec.name)) {
       spec.stats.rejected++;
-      return this.reject(c, Err.NOT_ALLOWED_IN_SUBSCRIBE(spec.fullName));
+      return this.reject(c, Err.NOT_ALLOWED_IN_SUBSCRIBE(spec.fullName), argv);
     }
     const guards = this.hooks.guards;
     for (let i = 0; i < guards.length; i++) {
@@ -100,14 +101,14 @@ export class Dispatcher {
       if (refusal !== null) {
         if (c.flags.multi) c.flags.dirtyExec = true;
         spec.stats.rejected++;
-        return this.reject(c, refusal);
+        return this.reject(c, refusal, argv);
       }
     }
     if (c.flags.multi && !MULTI_IMMEDIATE.has(spec.parent?.name ?? spec.name)) {
       if (bits & F.no_multi) {
         c.flags.dirtyExec = true;
         spec.stats.rejected++;
-        return this.reject(c, Err.NOT_ALLOWED_IN_MULTI(spec.fullName));
+        return this.reject(c, Err.NOT_ALLOWED_IN_MULTI(spec.fullName), argv);
       }
       c.multiQueue.push({ spec, argv });
       c.reply.queued();
@@ -208,7 +209,12 @@ export class Dispatcher {
     this.server.propagate(p[p.length - 1]!.db, ['EXEC']);
   }
 
-  private reject(c: Client, error: string): void {
+  private reject(c: Client, error: string, argv: string[]): void {
+    // A refused EXEC ends the transaction (Redis's execCommandAbort), in or out of MULTI.
+    if (argv[0]!.length === 4 && argv[0]!.toLowerCase() === 'exec') {
+      discardTransaction(c);
+      error = `EXECABORT Transaction discarded because of: ${error.startsWith('ERR ') ? error.slice(4) : error}`;
+    }
     this.replyError(c, error);
   }
 
