@@ -6,10 +6,11 @@ import type { DataNode } from './node.js';
 import { installCoreInfo } from './observe/info.js';
 import { installPubSub } from './pubsub/install.js';
 import { installTransactions } from './commands/transaction.js';
+import { installBlocking } from './commands/blocking.js';
 
 type Installer = (node: DataNode) => void;
 
-const installers: Installer[] = [installCoreInfo, installPubSub, installTransactions];
+const installers: Installer[] = [installCoreInfo, installPubSub, installTransactions, installBlocking];
 
 export function installServerFeatures(node: DataNode): void {
   for (const install of installers) install(node);
