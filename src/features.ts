@@ -8,9 +8,13 @@ import { installPubSub } from './pubsub/install.js';
 import { installTransactions } from './commands/transaction.js';
 import { installBlocking } from './commands/blocking.js';
 
+import { installSlowlog } from './observe/slowlog.js';
+import { installLatency } from './observe/latency.js';
+import { installDebugGuard } from './commands/debug.js';
+
 type Installer = (node: DataNode) => void;
 
-const installers: Installer[] = [installCoreInfo, installPubSub, installTransactions, installBlocking];
+const installers: Installer[] = [installLatency, installSlowlog, installDebugGuard, installCoreInfo, installPubSub, installTransactions, installBlocking];
 
 export function installServerFeatures(node: DataNode): void {
   for (const install of installers) install(node);

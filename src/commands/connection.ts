@@ -164,7 +164,7 @@ function echo(c: Client, argv: string[]): void {
 
 export const connectionCommands: CommandSpec[] = [
   defineCommand({ name: 'ping', arity: -1, flags: 'fast', group: 'connection', handler: ping, summary: 'Ping the server', since: '1.0.0' }),
-  defineCommand({ name: 'echo', arity: 2, flags: 'fast', group: 'connection', handler: echo, summary: 'Echo the given string', since: '1.0.0' }),
+  defineCommand({ name: 'echo', arity: 2, flags: 'loading stale fast', group: 'connection', handler: echo, summary: 'Echo the given string', since: '1.0.0' }),
   defineCommand({
     name: 'auth',
     arity: -2,

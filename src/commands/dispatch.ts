@@ -99,6 +99,7 @@ export class Dispatcher {
     for (let i = 0; i < guards.length; i++) {
       const refusal = guards[i]!(c, spec, argv);
       if (refusal !== null) {
+        if (refusal === '') return; // held by the guard (CLIENT PAUSE WRITE), which runs it later
         if (c.flags.multi) c.flags.dirtyExec = true;
         spec.stats.rejected++;
         return this.reject(c, refusal, argv);

@@ -4,7 +4,10 @@
 import { CommandError, Err } from '../errors.js';
 import { directiveNames, findDirective } from '../config/schema.js';
 import { globMatch } from '../util/glob.js';
-import { is } from './args.js';
+import { is, parseIntOrNull } from './args.js';
+import { replyHelp } from './client.js';
+import { protectedAllowed } from './debug.js';
+import { rewriteConfigFile } from '../config/load.js';
 import type { Client } from './context.js';
 import { defineCommand, type CommandSpec } from './spec.js';
 
@@ -14,12 +17,14 @@ const ALL_SECTIONS = ['server', 'clients', 'memory', 'persistence', 'stats', 're
 
 /** Render INFO text for the requested section names (lower case), Redis's way. */
 export function renderInfo(c: Client, requested: string[]): string {
-  let names: string[];
-  if (requested.length === 0 || requested.includes('default')) names = DEFAULT_SECTIONS.filter((n) => requested.length === 0 || true);
-  else names = [];
-  const wantAll = requested.includes('all') || requested.includes('everything');
-  if (wantAll) names = ALL_SECTIONS.filter((n) => n !== 'modules' || requested.includes('everything'));
-  for (const r of requested) if (r !== 'default' && r !== 'all' && r !== 'everything' && !names.includes(r)) names.push(r);
+  const wanted = new Set<string>();
+  if (requested.length === 0) for (const n of DEFAULT_SECTIONS) wanted.add(n);
+  for (const r of requested) {
+    if (r === 'all' || r === 'everything') for (const n of ALL_SECTIONS) wanted.add(n);
+    else if (r === 'default') for (const n of DEFAULT_SECTIONS) wanted.add(n);
+    else wanted.add(r);
+  }
+  const names = [...wanted];
   // Keep Redis's order regardless of the order asked for.
   const order = new Map(ALL_SECTIONS.map((n, i) => [n, i]));
   names.sort((a, b) => (order.get(a) ?? 100) - (order.get(b) ?? 100));
@@ -77,6 +82,11 @@ function time(c: Client): void {
   c.reply.bulk(String(Math.floor(usec % 1_000_000)));
 }
 
+// ---- CONFIG -------------------------------------------------------------------------
+
+/** Directives that CONFIG SET refuses unless enable-protected-configs allows it. */
+const PROTECTED_CONFIGS = new Set(['dir', 'dbfilename', 'appenddirname', 'appendfilename']);
+
 function configGet(c: Client, argv: string[]): void {
   const out = new Map<string, string>();
   for (let i = 2; i < argv.length; i++) {
@@ -101,29 +111,31 @@ function configGet(c: Client, argv: string[]): void {
 
 function configSet(c: Client, argv: string[]): void {
   if (argv.length % 2 !== 0) throw new CommandError(Err.WRONG_ARITY('config|set'));
-  const pairs: [string, string][] = [];
+  const pairs: [string, string, string][] = [];
   const seen = new Set<string>();
+  const fail = (arg: string, why: string) => new CommandError(`ERR CONFIG SET failed (possibly related to argument '${arg}') - ${why}`);
   for (let i = 2; i < argv.length; i += 2) {
     const d = findDirective(argv[i]!);
-    if (!d || !d.mutable) {
-      throw new CommandError(`ERR Unknown option or number of arguments for CONFIG SET - '${argv[i]}'`);
+    if (!d) throw new CommandError(`ERR Unknown option or number of arguments for CONFIG SET - '${argv[i]}'`);
+    if (!d.mutable) throw fail(argv[i]!, "can't set immutable config");
+    if (PROTECTED_CONFIGS.has(d.name) && !protectedAllowed(c, c.server.config.get('enable-protected-configs'))) {
+      throw fail(argv[i]!, "can't set protected config");
     }
-    if (seen.has(d.name)) throw new CommandError(`ERR Duplicate parameter - '${argv[i]}'`);
+    if (seen.has(d.name)) throw fail(argv[i]!, 'duplicate parameter');
     seen.add(d.name);
-    pairs.push([d.name, argv[i + 1]!]);
+    pairs.push([d.name, argv[i + 1]!, argv[i]!]);
   }
-  // All or nothing, as Redis 7: validate every value first, then apply.
+  // All or nothing, as Redis 7: on any failure, every value goes back to what it was.
   const config = c.server.config;
   const previous = pairs.map(([name]) => [name, config.get(name)] as const);
-  for (const [name, value] of pairs) {
+  for (const [name, value, arg] of pairs) {
     const d = findDirective(name)!;
     const words = d.multiWord ? value.split(/\s+/).filter((w) => w !== '') : [value];
     if (d.multiWord && words.length === 0) words.push('');
     const r = config.set(name, words);
     if (!r.ok) {
       for (const [pn, pv] of previous) config.setRaw(pn, pv);
-      const arg = argv[2 + 2 * pairs.findIndex(([n]) => n === name)]!;
-      throw new CommandError(`ERR CONFIG SET failed (possibly related to argument '${arg}') - ${r.error}`);
+      throw fail(arg, r.error);
     }
   }
   c.reply.ok();
@@ -139,6 +151,10 @@ function configResetStat(c: Client): void {
   st.errorReplies = 0;
   st.unexpectedErrorReplies = 0;
   st.errorsByPrefix.clear();
+  st.evictedKeys = 0;
+  st.evictedClients = 0;
+  st.totalReads = 0;
+  st.totalWrites = 0;
   const ks = c.server.keyspace.stats;
   ks.expiredKeys = 0;
   ks.keyspaceHits = 0;
@@ -151,25 +167,362 @@ function configResetStat(c: Client): void {
       s.stats.failed = 0;
     }
   }
+  for (const fn of c.server.ext.resetStats ?? []) fn();
   c.reply.ok();
 }
 
+function configRewrite(c: Client): void {
+  const file = c.server.config.configFile;
+  if (!file) throw new CommandError('ERR The server is running without a config file');
+  try {
+    rewriteConfigFile(c.server.config, file);
+  } catch (err) {
+    throw new CommandError(`ERR Rewriting config file: ${(err as NodeJS.ErrnoException).message}`);
+  }
+  c.reply.ok();
+}
+
+function configHelp(c: Client): void {
+  replyHelp(c, 'CONFIG', [
+    'GET <pattern>',
+    '    Return parameters matching the glob-like <pattern> and their values.',
+    'SET <directive> <value>',
+    '    Set the configuration <directive> to <value>.',
+    'RESETSTAT',
+    '    Reset statistics reported by the INFO command.',
+    'REWRITE',
+    '    Rewrite the configuration file.',
+  ]);
+}
+
+// ---- SHUTDOWN -----------------------------------------------------------------------
+
 function shutdown(c: Client, argv: string[]): void {
   const opts: { save?: boolean; now?: boolean; force?: boolean } = {};
+  let abort = false;
   for (let i = 1; i < argv.length; i++) {
     const a = argv[i]!;
-    if (is(a, 'nosave')) opts.save = false;
-    else if (is(a, 'save')) opts.save = true;
+    if (is(a, 'nosave') && opts.save === undefined) opts.save = false;
+    else if (is(a, 'save') && opts.save === undefined) opts.save = true;
     else if (is(a, 'now')) opts.now = true;
     else if (is(a, 'force')) opts.force = true;
-    else if (is(a, 'abort')) throw new CommandError('ERR No shutdown in progress.');
+    else if (is(a, 'abort')) abort = true;
     else throw new CommandError(Err.SYNTAX);
+  }
+  if (abort) {
+    if (argv.length > 2) throw new CommandError(Err.SYNTAX);
+    throw new CommandError('ERR No shutdown in progress.');
   }
   // The connection closes with the server; Redis sends no reply on success.
   void c.server.shutdown(opts);
 }
 
+// ---- SLOWLOG ------------------------------------------------------------------------
+
+function slowlogGet(c: Client, argv: string[]): void {
+  let count = 10;
+  if (argv.length === 3) {
+    const n = parseIntOrNull(argv[2]!);
+    if (n === null || n < -1) throw new CommandError('ERR count should be greater than or equal to -1');
+    count = n === -1 ? Infinity : n;
+  }
+  const entries = c.server.ext.slowlog?.entries ?? [];
+  const list = entries.slice(0, Math.min(count, entries.length));
+  const r = c.reply;
+  r.arrayHeader(list.length);
+  for (const e of list) {
+    r.arrayHeader(6);
+    r.int(e.id);
+    r.int(e.time);
+    r.int(e.micros);
+    r.bulkArray(e.argv);
+    r.bulk(e.addr);
+    r.bulk(e.name);
+  }
+}
+
+function slowlogLen(c: Client): void {
+  c.reply.int(c.server.ext.slowlog?.entries.length ?? 0);
+}
+
+function slowlogReset(c: Client): void {
+  c.server.ext.slowlog?.reset();
+  c.reply.ok();
+}
+
+function slowlogHelp(c: Client): void {
+  replyHelp(c, 'SLOWLOG', [
+    'GET [<count>]',
+    '    Return top <count> entries from the slowlog (default: 10, -1 mean all).',
+    '    Entries are made of:',
+    '    id, timestamp, time in microseconds, arguments array, client IP and port,',
+    '    client name',
+    'LEN',
+    '    Return the length of the slowlog.',
+    'RESET',
+    '    Reset the slowlog.',
+  ]);
+}
+
+// ---- LATENCY ------------------------------------------------------------------------
+
+function latencyLatest(c: Client): void {
+  const events = c.server.ext.latency?.events ?? new Map();
+  c.reply.arrayHeader(events.size);
+  for (const [name, s] of events) {
+    const last = s.samples[s.samples.length - 1]!;
+    c.reply.arrayHeader(4);
+    c.reply.bulk(name);
+    c.reply.int(last[0]);
+    c.reply.int(last[1]);
+    c.reply.int(s.max);
+  }
+}
+
+function latencyHistory(c: Client, argv: string[]): void {
+  const s = c.server.ext.latency?.events.get(argv[2]!);
+  const samples = s?.samples ?? [];
+  c.reply.arrayHeader(samples.length);
+  for (const [t, ms] of samples) {
+    c.reply.arrayHeader(2);
+    c.reply.int(t);
+    c.reply.int(ms);
+  }
+}
+
+function latencyReset(c: Client, argv: string[]): void {
+  c.reply.int(c.server.ext.latency?.reset(argv.slice(2)) ?? 0);
+}
+
+function latencyGraph(c: Client, argv: string[]): void {
+  const s = c.server.ext.latency?.events.get(argv[2]!);
+  if (!s) throw new CommandError(`ERR No samples available for event '${argv[2]}'`);
+  let text = `${argv[2]} - high ${s.max} ms, low ${Math.min(...s.samples.map((x) => x[1]))} ms (all time high ${s.max} ms)\n`;
+  text += '-'.repeat(80) + '\n';
+  for (const [t, ms] of s.samples) text += `${new Date(t * 1000).toISOString()} ${ms} ms\n`;
+  c.reply.verbatim(text);
+}
+
+function latencyDoctor(c: Client): void {
+  const threshold = c.server.config.int('latency-monitor-threshold');
+  const events = c.server.ext.latency?.events ?? new Map();
+  let text: string;
+  if (threshold === 0 && events.size === 0) {
+    text =
+      'I\'m sorry, Dave, I can\'t do that. Latency monitoring is disabled in this Redis instance. You may use "CONFIG SET latency-monitor-threshold <milliseconds>." in order to enable it. If we weren\'t in a deep space mission I\'d suggest to take a look at https://redis.io/topics/latency-monitor.\n';
+  } else if (events.size === 0) {
+    text = 'Dave, no latency spike was observed during the lifetime of this Redis instance, not in the slightest bit. I honestly think you ought to sleep tonight.\n';
+  } else {
+    text = 'Dave, I have observed latency spikes in this Redis instance. You don\'t mind talking about it, do you Dave?\n\n';
+    let i = 1;
+    for (const [name, s] of events) {
+      const avg = Math.round(s.samples.reduce((a: number, x: [number, number]) => a + x[1], 0) / s.samples.length);
+      text += `${i++}. ${name}: ${s.samples.length} latency spikes (average ${avg}ms, mean deviation 0ms, period 0 sec). Worst all time event ${s.max}ms.\n`;
+    }
+    text += '\nI have no advice to offer for now.\n';
+  }
+  c.reply.verbatim(text);
+}
+
+function latencyHistogram(c: Client, argv: string[]): void {
+  // Per-command latency histograms are not tracked: an empty map, as for unknown commands.
+  void argv;
+  c.reply.mapHeader(0);
+}
+
+function latencyHelp(c: Client): void {
+  replyHelp(c, 'LATENCY', [
+    'DOCTOR',
+    '    Return a human readable latency analysis report.',
+    'GRAPH <event>',
+    '    Return an ASCII latency graph for the <event> class.',
+    'HISTORY <event>',
+    '    Return time-latency samples for the <event> class.',
+    'LATEST',
+    '    Return the latest latency samples for all events.',
+    'RESET [<event> ...]',
+    '    Reset latency data of one or more <event> classes.',
+    '    (default: reset all data for all event classes)',
+    'HISTOGRAM [COMMAND ...]',
+    '    Return a cumulative distribution of latencies in the format of a histogram for the specified command names.',
+    '    If no commands are specified then all histograms are replied.',
+  ]);
+}
+
+// ---- MONITOR ------------------------------------------------------------------------
+
+const monitors = new WeakMap<object, Set<Client>>();
+
+/** Redis's sdscatrepr: a quoted string with C escapes. */
+export function reprArg(s: string): string {
+  let out = '"';
+  for (let i = 0; i < s.length; i++) {
+    const ch = s.charCodeAt(i);
+    switch (ch) {
+      case 0x5c: out += '\\\\'; break;
+      case 0x22: out += '\\"'; break;
+      case 0x0a: out += '\\n'; break;
+      case 0x0d: out += '\\r'; break;
+      case 0x09: out += '\\t'; break;
+      case 0x07: out += '\\a'; break;
+      case 0x08: out += '\\b'; break;
+      default:
+        if (ch >= 0x20 && ch < 0x7f) out += s[i];
+        else out += `\\x${ch.toString(16).padStart(2, '0')}`;
+    }
+  }
+  return out + '"';
+}
+
+function monitor(c: Client): void {
+  if (c.flags.monitor || c.flags.replica) return; // Redis answers nothing then
+  const server = c.server;
+  let set = monitors.get(server);
+  if (!set) {
+    const watchers = new Set<Client>();
+    set = watchers;
+    monitors.set(server, watchers);
+    server.dispatch.hooks.monitorFeed = (from, argv) => {
+      if (watchers.size === 0) return;
+      const t = performance.timeOrigin + performance.now();
+      const sec = Math.floor(t / 1000);
+      const usec = Math.floor((t * 1000) % 1_000_000);
+      const where = from.addr.startsWith('?') ? 'lua' : from.addr;
+      const line = `${sec}.${String(usec).padStart(6, '0')} [${from.db.id} ${where}] ${argv.map(reprArg).join(' ')}`;
+      for (const m of watchers) {
+        if ((m as { isClosed?: boolean }).isClosed) {
+          watchers.delete(m);
+          continue;
+        }
+        m.reply.simple(line);
+        m.flushSoon();
+      }
+    };
+  }
+  c.flags.monitor = true;
+  set.add(c);
+  c.reply.ok();
+}
+
+// ---- LASTSAVE, MEMORY, FUNCTION -----------------------------------------------------
+
+declare module './context.js' {
+  interface ServerExtensions {
+    /** Unix time (seconds) of the last successful save (persistence provides it). */
+    lastSave?: () => number;
+    /** Extra work for CONFIG RESETSTAT (subsystems' own counters). */
+    resetStats?: (() => void)[];
+  }
+}
+
+function lastsave(c: Client): void {
+  const fn = c.server.ext.lastSave;
+  c.reply.int(fn ? fn() : Math.floor(c.server.stats.startTime / 1000));
+}
+
+/** jemalloc's size class for an allocation of n bytes (what zmalloc_size reports). */
+export function allocSize(n: number): number {
+  if (n <= 8) return 8;
+  if (n <= 128) return Math.ceil(n / 16) * 16;
+  const k = Math.floor(Math.log2(n - 1));
+  const spacing = 2 ** (k - 2);
+  return Math.ceil(n / spacing) * spacing;
+}
+
+function sdsAlloc(len: number): number {
+  const hdr = len < 32 ? 1 : len < 256 ? 3 : len < 65536 ? 5 : 9;
+  return allocSize(hdr + len + 1);
+}
+
+/** MEMORY USAGE's estimate, following Redis's objectComputeSize for strings. */
+export function keyMemoryUsage(key: string, v: import('../keyspace/keyspace.js').RValue): number {
+  const DICT_ENTRY = 24;
+  const ROBJ = 16;
+  let value: number;
+  if (typeof v === 'string') {
+    if (v.length <= 20 && /^(0|-?[1-9]\d*)$/.test(v) && BigInt(v) >= -(2n ** 63n) && BigInt(v) < 2n ** 63n) value = ROBJ;
+    else if (v.length <= 44) value = allocSize(ROBJ + 3 + v.length + 1);
+    else value = ROBJ + allocSize((v.length < 256 ? 3 : v.length < 65536 ? 5 : 9) + v.length + 1);
+  } else {
+    value = ROBJ + v.memoryUsage();
+  }
+  return value + sdsAlloc(key.length) + DICT_ENTRY;
+}
+
+function memoryUsage(c: Client, argv: string[]): void {
+  if (argv.length === 5 && is(argv[3], 'samples')) {
+    if (parseIntOrNull(argv[4]!) === null) throw new CommandError(Err.NOT_INTEGER);
+  } else if (argv.length !== 3) {
+    throw new CommandError(Err.SYNTAX);
+  }
+  const v = c.db.get(argv[2]!);
+  if (v === undefined) return c.reply.nil();
+  c.reply.int(keyMemoryUsage(argv[2]!, v));
+}
+
+function memoryStats(c: Client): void {
+  const m = process.memoryUsage();
+  const used = m.heapUsed + m.external + m.arrayBuffers;
+  const ks = c.server.keyspace;
+  let keys = 0;
+  for (const db of ks.dbs) keys += db.dict.size;
+  const fields: [string, number | string][] = [
+    ['peak.allocated', used],
+    ['total.allocated', used],
+    ['startup.allocated', 0],
+    ['replication.backlog', 0],
+    ['clients.slaves', 0],
+    ['clients.normal', 0],
+    ['aof.buffer', 0],
+    ['lua.caches', 0],
+    ['functions.caches', 0],
+    ['overhead.total', 0],
+    ['keys.count', keys],
+    ['keys.bytes-per-key', keys ? Math.floor(used / keys) : 0],
+    ['dataset.bytes', used],
+    ['dataset.percentage', '100'],
+    ['peak.percentage', '100'],
+    ['allocator.allocated', m.heapUsed],
+    ['allocator.active', m.heapTotal],
+    ['allocator.resident', m.rss],
+    ['fragmentation', (m.rss / Math.max(1, used)).toFixed(2)],
+  ];
+  c.reply.mapHeader(fields.length);
+  for (const [k, v] of fields) {
+    c.reply.bulk(k);
+    if (typeof v === 'number') c.reply.int(v);
+    else c.reply.double(Number(v));
+  }
+}
+
+function memoryDoctor(c: Client): void {
+  c.reply.verbatim(
+    "Hi Sam, this instance is empty or is using very little memory, my issues detector can't be used in these conditions. Please, leave for your mission on Earth and fill it with some data. The new Sam and I will be back to our programming as soon as I finished rebooting.",
+  );
+}
+
+function memoryMallocStats(c: Client): void {
+  c.reply.verbatim('Stats not supported for the current allocator');
+}
+
+function memoryHelp(c: Client): void {
+  replyHelp(c, 'MEMORY', [
+    'DOCTOR',
+    '    Return memory problems reports.',
+    'MALLOC-STATS',
+    '    Return internal statistics report from the memory allocator.',
+    'PURGE',
+    '    Attempt to purge dirty pages for reclamation by the allocator.',
+    'STATS',
+    '    Return information about the memory usage of the server.',
+    'USAGE <key> [SAMPLES <count>]',
+    '    Return memory in bytes used by <key> and its value. Nested values are',
+    '    sampled up to <count> times (default: 5, 0 means sample all).',
+  ]);
+}
+
 const S = { group: 'server' as const };
+const ADMIN = 'admin noscript loading stale';
 export const serverCommands: CommandSpec[] = [
   defineCommand({ ...S, name: 'info', arity: -1, flags: 'loading stale', handler: info, acl: 'dangerous', summary: 'Get information and statistics about the server', since: '1.0.0' }),
   defineCommand({ ...S, name: 'dbsize', arity: 1, flags: 'readonly fast', handler: dbsize, acl: 'keyspace', summary: 'Return the number of keys in the selected database', since: '1.0.0' }),
@@ -185,9 +538,60 @@ export const serverCommands: CommandSpec[] = [
     since: '2.0.0',
     complexity: 'Depends on subcommand.',
     subcommands: [
-      { ...S, name: 'get', arity: -3, flags: 'admin noscript loading stale', handler: configGet, summary: 'Get the values of configuration parameters', since: '2.0.0', complexity: 'O(N) when N is the number of configuration parameters provided' },
-      { ...S, name: 'set', arity: -4, flags: 'admin noscript loading stale', handler: configSet, summary: 'Set configuration parameters to the given values', since: '2.0.0', complexity: 'O(N) when N is the number of configuration parameters provided' },
-      { ...S, name: 'resetstat', arity: 2, flags: 'admin noscript loading stale', handler: configResetStat, summary: 'Reset the stats returned by INFO', since: '2.0.0' },
+      { ...S, name: 'get', arity: -3, flags: ADMIN, handler: configGet, summary: 'Get the values of configuration parameters', since: '2.0.0', complexity: 'O(N) when N is the number of configuration parameters provided' },
+      { ...S, name: 'set', arity: -4, flags: ADMIN, handler: configSet, summary: 'Set configuration parameters to the given values', since: '2.0.0', complexity: 'O(N) when N is the number of configuration parameters provided' },
+      { ...S, name: 'resetstat', arity: 2, flags: ADMIN, handler: configResetStat, summary: 'Reset the stats returned by INFO', since: '2.0.0' },
+      { ...S, name: 'rewrite', arity: 2, flags: ADMIN, handler: configRewrite, summary: 'Rewrite the configuration file with the in memory configuration', since: '2.8.0' },
+      { ...S, name: 'help', arity: 2, flags: 'loading stale', handler: configHelp, summary: 'Show helpful text about the different subcommands', since: '5.0.0' },
+    ],
+  }),
+  defineCommand({
+    ...S,
+    name: 'slowlog',
+    arity: -2,
+    summary: 'A container for slow log commands',
+    since: '2.2.12',
+    complexity: 'Depends on subcommand.',
+    subcommands: [
+      { ...S, name: 'get', arity: -2, flags: 'admin loading stale', handler: slowlogGet, summary: 'Get the slow log\'s entries', since: '2.2.12', complexity: 'O(N) where N is the number of entries returned' },
+      { ...S, name: 'len', arity: 2, flags: 'admin loading stale', handler: slowlogLen, summary: 'Get the slow log\'s length', since: '2.2.12' },
+      { ...S, name: 'reset', arity: 2, flags: 'admin loading stale', handler: slowlogReset, summary: 'Clear all entries from the slow log', since: '2.2.12', complexity: 'O(N) where N is the number of entries in the slowlog' },
+      { ...S, name: 'help', arity: 2, flags: 'loading stale', handler: slowlogHelp, summary: 'Show helpful text about the different subcommands', since: '6.2.0' },
+    ],
+  }),
+  defineCommand({
+    ...S,
+    name: 'latency',
+    arity: -2,
+    summary: 'A container for latency diagnostics commands',
+    since: '2.8.13',
+    complexity: 'Depends on subcommand.',
+    subcommands: [
+      { ...S, name: 'latest', arity: 2, flags: ADMIN, handler: latencyLatest, summary: 'Return the latest latency samples for all events.', since: '2.8.13' },
+      { ...S, name: 'history', arity: 3, flags: ADMIN, handler: latencyHistory, summary: 'Return timestamp-latency samples for the event.', since: '2.8.13' },
+      { ...S, name: 'reset', arity: -2, flags: ADMIN, handler: latencyReset, summary: 'Reset latency data for one or more events.', since: '2.8.13' },
+      { ...S, name: 'graph', arity: 3, flags: ADMIN, handler: latencyGraph, summary: 'Return a latency graph for the event.', since: '2.8.13' },
+      { ...S, name: 'doctor', arity: 2, flags: ADMIN, handler: latencyDoctor, summary: 'Return a human readable latency analysis report.', since: '2.8.13' },
+      { ...S, name: 'histogram', arity: -2, flags: ADMIN, handler: latencyHistogram, summary: 'Return the cumulative distribution of latencies of a subset of commands or all commands.', since: '7.0.0', complexity: 'O(N) where N is the number of commands with latency information being retrieved.' },
+      { ...S, name: 'help', arity: 2, flags: 'loading stale', handler: latencyHelp, summary: 'Show helpful text about the different subcommands.', since: '2.8.13' },
+    ],
+  }),
+  defineCommand({ ...S, name: 'monitor', arity: 1, flags: ADMIN, handler: monitor, summary: 'Listen for all requests received by the server in real time', since: '1.0.0' }),
+  defineCommand({ ...S, name: 'lastsave', arity: 1, flags: 'loading stale fast', acl: 'admin dangerous', handler: lastsave, summary: 'Get the UNIX time stamp of the last successful save to disk', since: '1.0.0' }),
+  defineCommand({
+    ...S,
+    name: 'memory',
+    arity: -2,
+    summary: 'A container for memory diagnostics commands',
+    since: '4.0.0',
+    complexity: 'Depends on subcommand.',
+    subcommands: [
+      { ...S, name: 'usage', arity: -3, flags: 'readonly', keys: [2, 2, 1], handler: memoryUsage, summary: 'Estimate the memory usage of a key', since: '4.0.0', complexity: 'O(N) where N is the number of samples.' },
+      { ...S, name: 'stats', arity: 2, handler: memoryStats, summary: 'Show memory usage details', since: '4.0.0' },
+      { ...S, name: 'doctor', arity: 2, handler: memoryDoctor, summary: 'Outputs memory problems report', since: '4.0.0' },
+      { ...S, name: 'malloc-stats', arity: 2, handler: memoryMallocStats, summary: 'Show allocator internal stats', since: '4.0.0', complexity: 'Depends on how much memory is allocated, could be slow' },
+      { ...S, name: 'purge', arity: 2, handler: (c) => c.reply.ok(), summary: 'Ask the allocator to release memory', since: '4.0.0', complexity: 'Depends on how much memory is allocated, could be slow' },
+      { ...S, name: 'help', arity: 2, flags: 'loading stale', handler: memoryHelp, summary: 'Show helpful text about the different subcommands', since: '4.0.0' },
     ],
   }),
 ];

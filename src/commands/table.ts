@@ -15,6 +15,8 @@ import { setCommands } from './set.js';
 import { zsetCommands } from './zset.js';
 import { pubsubCommands } from './pubsub.js';
 import { transactionCommands } from './transaction.js';
+import { clientCommands } from './client.js';
+import { debugCommands } from './debug.js';
 
 export const allGroups: readonly (readonly CommandSpec[])[] = [
   connectionCommands,
@@ -29,6 +31,8 @@ export const allGroups: readonly (readonly CommandSpec[])[] = [
   zsetCommands,
   pubsubCommands,
   transactionCommands,
+  clientCommands,
+  debugCommands,
 ];
 
 export function buildCommandTable(): Map<string, CommandSpec> {

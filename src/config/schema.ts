@@ -74,26 +74,28 @@ export function parseMemory(s: string): number | null {
   return n * mult[unit]!;
 }
 
-const NOTIFY_FLAGS = 'g$lshzxetmnKEA';
+const NOTIFY_FLAGS = 'g$lshzxetdmnKEA';
+/** The classes that A stands for. */
+const NOTIFY_ALL = 'g$lshzxetd';
 
 /**
- * notify-keyspace-events: letters in any order; A = g$lshzxet. Canonical form as Redis's
- * keyspaceEventsFlagsToString: the class letters (A when all of them) then K and E.
+ * notify-keyspace-events: letters in any order; A = g$lshzxetd. Canonical form as Redis's
+ * keyspaceEventsFlagsToString: A (or the class letters), n, K, E, then m.
  */
 export function parseNotifyFlags(s: string): string | null {
   const set = new Set<string>();
   for (const ch of s) {
     if (!NOTIFY_FLAGS.includes(ch)) return null;
-    if (ch === 'A') for (const c of 'g$lshzxet') set.add(c);
+    if (ch === 'A') for (const c of NOTIFY_ALL) set.add(c);
     else set.add(ch);
   }
   let out = '';
-  if ([...'g$lshzxet'].every((c) => set.has(c))) out += 'A';
-  else for (const c of 'g$lshzxet') if (set.has(c)) out += c;
-  if (set.has('m')) out += 'm';
+  if ([...NOTIFY_ALL].every((c) => set.has(c))) out += 'A';
+  else for (const c of NOTIFY_ALL) if (set.has(c)) out += c;
   if (set.has('n')) out += 'n';
   if (set.has('K')) out += 'K';
   if (set.has('E')) out += 'E';
+  if (set.has('m')) out += 'm';
   return out;
 }
 
@@ -138,13 +140,13 @@ registerDirectives([
   { name: 'protected-mode', type: 'bool', default: 'yes', mutable: true },
   { name: 'tcp-backlog', type: 'int', default: '511', mutable: false, min: 0 },
   { name: 'tcp-keepalive', type: 'int', default: '300', mutable: true, min: 0 },
-  { name: 'timeout', type: 'int', default: '0', mutable: true, min: 0 },
+  { name: 'timeout', type: 'int', default: '0', mutable: true, min: 0, max: 2147483647 },
   { name: 'unixsocket', type: 'string', default: '', mutable: false },
   { name: 'unixsocketperm', type: 'int', default: '0', mutable: false },
   { name: 'dir', type: 'special', default: '', mutable: true, parse: (w) => (w.length === 1 ? w[0]! : { error: 'wrong number of arguments' }) },
   { name: 'databases', type: 'int', default: '16', mutable: false, min: 1, max: 2147483647 },
   { name: 'requirepass', type: 'string', default: '', mutable: true },
-  { name: 'maxclients', type: 'int', default: '10000', mutable: true, min: 1 },
+  { name: 'maxclients', type: 'int', default: '10000', mutable: true, min: 1, max: 4294967295 },
   { name: 'maxmemory', type: 'memory', default: '0', mutable: true, min: 0 },
   {
     name: 'maxmemory-policy',
@@ -154,8 +156,8 @@ registerDirectives([
     values: ['volatile-lru', 'volatile-lfu', 'volatile-random', 'volatile-ttl', 'allkeys-lru', 'allkeys-lfu', 'allkeys-random', 'noeviction'],
   },
   { name: 'maxmemory-samples', type: 'int', default: '5', mutable: true, min: 1, max: 64 },
-  { name: 'proto-max-bulk-len', type: 'memory', default: '536870912', mutable: true, min: 1024 * 1024 },
-  { name: 'client-query-buffer-limit', type: 'memory', default: '1073741824', mutable: true, min: 1024 * 1024 },
+  { name: 'proto-max-bulk-len', type: 'memory', default: '536870912', mutable: true, min: 1024 * 1024, max: 9223372036854775807 },
+  { name: 'client-query-buffer-limit', type: 'memory', default: '1073741824', mutable: true, min: 1024 * 1024, max: 9223372036854775807 },
   {
     name: 'client-output-buffer-limit',
     type: 'special',
@@ -174,7 +176,7 @@ registerDirectives([
     mutable: true,
     parse: (w) => {
       const v = parseNotifyFlags(w.join(''));
-      return v === null ? { error: 'Invalid event class character. Use \'Ag$lshzxeKEtmn\'.' } : v;
+      return v === null ? { error: 'Invalid event class character. Use \'Ag$lshzxeKEtmdn\'.' } : v;
     },
   },
   { name: 'hz', type: 'int', default: '10', mutable: true, min: 0, max: 2147483647 },
@@ -192,7 +194,7 @@ registerDirectives([
   { name: 'lua-time-limit', aliases: ['busy-reply-threshold'], type: 'int', default: '5000', mutable: true, min: 0 },
   { name: 'list-max-listpack-size', aliases: ['list-max-ziplist-size'], type: 'int', default: '-2', mutable: true },
   { name: 'list-compress-depth', type: 'int', default: '0', mutable: true, min: 0 },
-  { name: 'hash-max-listpack-entries', aliases: ['hash-max-ziplist-entries'], type: 'int', default: '128', mutable: true, min: 0 },
+  { name: 'hash-max-listpack-entries', aliases: ['hash-max-ziplist-entries'], type: 'int', default: '512', mutable: true, min: 0 },
   { name: 'hash-max-listpack-value', aliases: ['hash-max-ziplist-value'], type: 'int', default: '64', mutable: true, min: 0 },
   { name: 'set-max-intset-entries', type: 'int', default: '512', mutable: true, min: 0 },
   { name: 'zset-max-listpack-entries', aliases: ['zset-max-ziplist-entries'], type: 'int', default: '128', mutable: true, min: 0 },
@@ -202,29 +204,82 @@ registerDirectives([
   { name: 'stream-node-max-entries', type: 'int', default: '100', mutable: true, min: 0 },
   // Accepted so that stock redis.conf files load; they tune C-specific machinery that
   // dssm does not have. Each is logged at start when set.
-  ...[
-    'io-threads',
-    'io-threads-do-reads',
-    'lazyfree-lazy-eviction',
-    'lazyfree-lazy-expire',
-    'lazyfree-lazy-server-del',
-    'lazyfree-lazy-user-del',
-    'lazyfree-lazy-user-flush',
-    'replica-lazy-flush',
-    'activerehashing',
-    'activedefrag',
-    'jemalloc-bg-thread',
-    'always-show-logo',
-    'set-proc-title',
-    'supervised',
-    'syslog-enabled',
-    'crash-log-enabled',
-    'crash-memcheck-enabled',
-    'oom-score-adj',
-    'disable-thp',
-    'rdb-del-sync-files',
-  ].map(
-    (name): Directive => ({ name, type: 'special', default: '', mutable: true, multiWord: true, noEffect: true, parse: (w) => w.join(' ') }),
+  ...(
+    [
+      // [name, default, mutable]
+      ['io-threads', '1', false],
+      ['io-threads-do-reads', 'no', false],
+      ['lazyfree-lazy-eviction', 'no', true],
+      ['lazyfree-lazy-expire', 'no', true],
+      ['lazyfree-lazy-server-del', 'no', true],
+      ['lazyfree-lazy-user-del', 'no', true],
+      ['lazyfree-lazy-user-flush', 'no', true],
+      ['replica-lazy-flush', 'no', true],
+      ['activerehashing', 'yes', true],
+      ['activedefrag', 'no', true],
+      ['jemalloc-bg-thread', 'yes', true],
+      ['always-show-logo', 'no', false],
+      ['set-proc-title', 'yes', false],
+      ['supervised', 'no', false],
+      ['syslog-enabled', 'no', false],
+      ['crash-log-enabled', 'yes', true],
+      ['crash-memcheck-enabled', 'yes', true],
+      ['oom-score-adj', 'no', true],
+      ['disable-thp', 'yes', false],
+      ['rdb-del-sync-files', 'no', true],
+      ['active-defrag-cycle-max', '25', true],
+      ['active-defrag-cycle-min', '1', true],
+      ['active-defrag-ignore-bytes', '104857600', true],
+      ['active-defrag-max-scan-fields', '1000', true],
+      ['active-defrag-threshold-lower', '10', true],
+      ['active-defrag-threshold-upper', '100', true],
+      ['lfu-decay-time', '1', true],
+      ['lfu-log-factor', '10', true],
+      ['maxmemory-clients', '0', true],
+      ['maxmemory-eviction-tenacity', '10', true],
+      ['latency-tracking-info-percentiles', '50 99 99.9', true],
+      ['enable-module-command', 'no', false],
+      ['ignore-warnings', '', true],
+      ['shutdown-on-sigint', 'default', true],
+      ['shutdown-on-sigterm', 'default', true],
+      ['shutdown-timeout', '10', true],
+      ['socket-mark-id', '0', true],
+      ['bind-source-addr', '', true],
+      ['tracking-table-max-keys', '1000000', true],
+      ['server_cpulist', '', false],
+      ['bio_cpulist', '', false],
+      ['aof_rewrite_cpulist', '', false],
+      ['bgsave_cpulist', '', false],
+      ['cluster-enabled', 'no', false],
+      ['cluster-config-file', 'nodes.conf', false],
+      ['cluster-port', '0', false],
+      ['cluster-node-timeout', '15000', true],
+      ['cluster-require-full-coverage', 'yes', true],
+      ['cluster-allow-reads-when-down', 'no', true],
+      ['cluster-allow-pubsubshard-when-down', 'yes', true],
+      ['cluster-allow-replica-migration', 'yes', true],
+      ['cluster-migration-barrier', '1', true],
+      ['cluster-replica-validity-factor', '10', true],
+      ['cluster-replica-no-failover', 'no', true],
+      ['cluster-announce-ip', '', true],
+      ['cluster-announce-hostname', '', true],
+      ['cluster-announce-port', '0', true],
+      ['cluster-announce-bus-port', '0', true],
+      ['cluster-announce-tls-port', '0', true],
+      ['cluster-link-sendbuf-limit', '0', true],
+      ['cluster-preferred-endpoint-type', 'ip', true],
+    ] as const
+  ).map(
+    ([name, def, mutable]): Directive => ({
+      name,
+      aliases: name === 'cluster-replica-validity-factor' ? ['cluster-slave-validity-factor'] : name === 'cluster-replica-no-failover' ? ['cluster-slave-no-failover'] : name === 'replica-lazy-flush' ? ['slave-lazy-flush'] : undefined,
+      type: 'special',
+      default: def,
+      mutable,
+      multiWord: true,
+      noEffect: true,
+      parse: (w) => w.join(' '),
+    }),
   ),
   { name: 'proc-title-template', type: 'string', default: '{title} {listen-addr} {server-mode}', mutable: true, noEffect: true },
   { name: 'oom-score-adj-values', type: 'special', default: '0 200 800', mutable: true, multiWord: true, noEffect: true, parse: (w) => w.join(' ') },

@@ -56,7 +56,7 @@ export class ConfigStore {
         if (!/^-?\d+$/.test(w)) return { error: 'argument couldn\'t be parsed into an integer' };
         const n = Number(w);
         if ((d.min !== undefined && n < d.min) || (d.max !== undefined && n > d.max)) {
-          return { error: `argument must be between ${d.min ?? '-inf'} and ${d.max ?? 'inf'} inclusive` };
+          return { error: `argument must be between ${bound(d.min, '-inf')} and ${bound(d.max, 'inf')} inclusive` };
         }
         return String(n);
       }
@@ -64,7 +64,7 @@ export class ConfigStore {
         const n = parseMemory(w);
         if (n === null) return { error: 'argument must be a memory value' };
         if ((d.min !== undefined && n < d.min) || (d.max !== undefined && n > d.max)) {
-          return { error: `argument must be between ${d.min ?? '-inf'} and ${d.max ?? 'inf'} inclusive` };
+          return { error: `argument must be between ${bound(d.min, '-inf')} and ${bound(d.max, 'inf')} inclusive` };
         }
         return String(n);
       }
@@ -131,4 +131,11 @@ export class ConfigStore {
   entries(): [Directive, string][] {
     return allDirectives().map((d) => [d, this.get(d.name)]);
   }
+}
+
+/** A range bound as Redis prints it (LLONG_MAX exactly, not as a rounded double). */
+function bound(n: number | undefined, none: string): string {
+  if (n === undefined) return none;
+  if (n >= 9223372036854775807) return '9223372036854775807';
+  return String(n);
 }
