@@ -337,7 +337,7 @@ describe('lists (differential)', { skip: skipWithoutRedis() }, () => {
 
   test('keyspace events', async (t) => {
     await pair.send(['FLUSHALL']);
-    await pair.send(['CONFIG', 'SET', 'notify-keyspace-events', 'KEA']);
+    await pair.send(['CONFIG', 'SET', 'notify-keyspace-events', 'KEAn']);
     const subA = await pair.dssm.client();
     const subB = await pair.redis.client();
     try {
