@@ -220,8 +220,10 @@ function serveKey(db: Database, key: string): void {
     try {
       served = st.tryServe(key);
     } catch (err) {
-      if (!(err instanceof CommandError)) throw err;
-      st.c.server.dispatch.replyError(st.c, err.reply);
+      // An error reply (BLMOVE to a key of another type) ends the wait, as in Redis; a bug
+      // must not take the whole server down with it, so it answers and unblocks too.
+      const reply = err instanceof CommandError ? err.reply : 'ERR internal error while serving a blocked client';
+      st.c.server.dispatch.replyError(st.c, reply);
       served = true;
     } finally {
       if (own) c.propagateAs = saved;
@@ -257,11 +259,6 @@ function unblockByCommand(c: Client, withError: boolean): boolean {
   c.flushSoon();
   c.resume();
   return true;
-}
-
-/** Number of clients blocked on keys (all nodes in this process). */
-export function blockedClientCount(): number {
-  return byClient.size;
 }
 
 /** Installer (src/features.ts): serve ready keys after commands, drop closed clients, CLIENT UNBLOCK. */

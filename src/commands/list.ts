@@ -275,7 +275,9 @@ function ltrim(c: Client, argv: string[]): void {
   if (l.length === 0) {
     c.db.delete(key);
     c.server.notify('generic', 'del', key, c.db.id);
-  } else if (l.length !== n) {
+  } else {
+    // Like Redis's signalModifiedKey, even when nothing was trimmed (WATCH sees it); the
+    // difference is that a no-op LTRIM is then propagated, where Redis skips it.
     c.db.modified(key);
   }
   c.reply.ok();
@@ -285,8 +287,8 @@ function ltrim(c: Client, argv: string[]): void {
 
 /**
  * Move one element from src (non-empty) to dst, replying with it (Redis's
- * lmoveGenericCommand after its source checks). Returns false (with WRONGTYPE thrown)
- * when dst holds another type.
+ * lmoveGenericCommand after its source checks). Throws WRONGTYPE, changing nothing, when
+ * dst holds another type. Events in Redis's order: push on dst, then pop on src.
  */
 function moveOne(c: Client, db: Database, src: string, l: RList, dst: string, fromHead: boolean, toHead: boolean): void {
   const dl = lookupList(db, dst);
