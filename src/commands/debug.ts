@@ -59,6 +59,9 @@ function mixDigest(digest: Buffer, data: string): void {
  */
 function valueDigest(db: Database, key: string, v: RValue): Buffer {
   const digest = Buffer.alloc(20);
+  // The type code first, as a 32-bit big-endian integer (OBJ_STRING 0, OBJ_LIST 1, ...).
+  const code = typeof v === 'string' ? 0 : ({ list: 1, set: 2, zset: 3, hash: 4, stream: 6 } as const)[v.type];
+  mixDigest(digest, String.fromCharCode(0, 0, 0, code));
   if (typeof v === 'string') {
     mixDigest(digest, v);
   } else {
