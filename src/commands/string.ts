@@ -2,19 +2,31 @@
  * String commands. Values are latin1 JS strings (see keyspace.ts); integers are stored as
  * their decimal text, as Redis stores them (its "int" encoding is an internal detail that
  * OBJECT ENCODING reports, see encodingOfString).
+ *
+ * Each handler follows the order of checks of Redis 7.0's t_string.c (which argument is
+ * parsed before the key is looked up decides which error a user sees), and propagates the
+ * effect Redis propagates (SET ... PXAT, PEXPIREAT, DEL, SET ... KEEPTTL).
  */
 import { CommandError, Err } from '../errors.js';
 import type { Database, RValue } from '../keyspace/keyspace.js';
 import { is, parseI64, parseIntOrNull } from './args.js';
 import type { Client } from './context.js';
 import { defineCommand, type CommandSpec } from './spec.js';
+import { addLongDouble, formatLongDouble, parseLongDouble } from './string-longdouble.js';
 
 const INT64_MAX = 9223372036854775807n;
 const INT64_MIN = -9223372036854775808n;
 
-/** The string value at key, undefined if missing; WRONGTYPE for other types. */
+/** The string value at key, undefined if missing; WRONGTYPE for other types. Counts hits/misses. */
 export function getString(db: Database, key: string): string | undefined {
   const v = db.read(key);
+  if (v === undefined || typeof v === 'string') return v;
+  throw new CommandError(Err.WRONGTYPE);
+}
+
+/** Like getString, for write commands (Redis's lookupKeyWrite: no hit/miss statistics). */
+export function getStringForWrite(db: Database, key: string): string | undefined {
+  const v = db.get(key);
   if (v === undefined || typeof v === 'string') return v;
   throw new CommandError(Err.WRONGTYPE);
 }
@@ -24,10 +36,31 @@ export function checkStringLength(c: Client, size: number): void {
   if (size > c.server.config.int('proto-max-bulk-len')) throw new CommandError(Err.STRING_TOO_LONG);
 }
 
+/**
+ * Build a string that may be very large. V8 caps strings near 2^29 bytes, just under
+ * Redis's default proto-max-bulk-len; past that cap, answer as if the limit was reached
+ * rather than failing with an internal error.
+ */
+export function buildLargeString(build: () => string): string {
+  try {
+    return build();
+  } catch (err) {
+    if (err instanceof RangeError) throw new CommandError(Err.STRING_TOO_LONG);
+    throw err;
+  }
+}
+
 /** OBJECT ENCODING for a string: "int" for a canonical int64 fitting in a long, "embstr" up to 44 bytes, else "raw". */
 export function encodingOfString(v: string): string {
   if (v.length <= 20 && parseI64(v) !== null) return 'int';
   return v.length <= 44 ? 'embstr' : 'raw';
+}
+
+/** An int64 argument as a JS number (exact to 2^53, enough for offsets and ranges). */
+function longLongArg(s: string, error: string = Err.NOT_INTEGER): number {
+  const n = parseIntOrNull(s);
+  if (n === null) throw new CommandError(error);
+  return n;
 }
 
 function get(c: Client, argv: string[]): void {
@@ -45,43 +78,47 @@ const SET_EX = 16;
 const SET_PX = 32;
 const SET_EXAT = 64;
 const SET_PXAT = 128;
+const SET_PERSIST = 256;
 const SET_EXPIRE = SET_EX | SET_PX | SET_EXAT | SET_PXAT;
 
+interface ExtendedOptions {
+  flags: number;
+  /** The last EX/PX/EXAT/PXAT argument, not yet validated. */
+  expireArg: string | null;
+}
+
 /**
- * Parse SET's options (also used by GETEX-style callers). Returns flags and the absolute
- * expiry time in ms (or -1). Follows Redis's parseExtendedStringArgumentsOrReply.
+ * Parse SET's or GETEX's options, as Redis's parseExtendedStringArgumentsOrReply: an
+ * option may repeat (the last expire value wins) but not combine with a conflicting one;
+ * NX, XX, GET and KEEPTTL are SET's only, PERSIST is GETEX's only.
  */
-function parseSetOptions(c: Client, argv: string[], cmd: string): { flags: number; at: number } {
+function parseExtendedOptions(argv: string[], from: number, forSet: boolean): ExtendedOptions {
   let flags = 0;
   let expireArg: string | null = null;
-  for (let j = 3; j < argv.length; j++) {
+  for (let j = from; j < argv.length; j++) {
     const a = argv[j]!;
-    const next = j + 1 < argv.length ? argv[j + 1] : undefined;
-    if (is(a, 'nx') && !(flags & SET_XX)) flags |= SET_NX;
-    else if (is(a, 'xx') && !(flags & SET_NX)) flags |= SET_XX;
-    else if (is(a, 'get')) flags |= SET_GET;
-    else if (is(a, 'keepttl') && !(flags & SET_EXPIRE)) flags |= SET_KEEPTTL;
-    else if (is(a, 'ex') && !(flags & (SET_KEEPTTL | SET_EXPIRE)) && next !== undefined) {
+    const hasNext = j + 1 < argv.length;
+    const expireExcept = (own: number) => !(flags & (SET_KEEPTTL | SET_PERSIST | (SET_EXPIRE & ~own))) && hasNext;
+    if (forSet && is(a, 'nx') && !(flags & SET_XX)) flags |= SET_NX;
+    else if (forSet && is(a, 'xx') && !(flags & SET_NX)) flags |= SET_XX;
+    else if (forSet && is(a, 'get')) flags |= SET_GET;
+    else if (forSet && is(a, 'keepttl') && !(flags & (SET_PERSIST | SET_EXPIRE))) flags |= SET_KEEPTTL;
+    else if (!forSet && is(a, 'persist') && !(flags & (SET_EXPIRE | SET_KEEPTTL))) flags |= SET_PERSIST;
+    else if (is(a, 'ex') && expireExcept(SET_EX)) {
       flags |= SET_EX;
-      expireArg = next;
-      j++;
-    } else if (is(a, 'px') && !(flags & (SET_KEEPTTL | SET_EXPIRE)) && next !== undefined) {
+      expireArg = argv[++j]!;
+    } else if (is(a, 'px') && expireExcept(SET_PX)) {
       flags |= SET_PX;
-      expireArg = next;
-      j++;
-    } else if (is(a, 'exat') && !(flags & (SET_KEEPTTL | SET_EXPIRE)) && next !== undefined) {
+      expireArg = argv[++j]!;
+    } else if (is(a, 'exat') && expireExcept(SET_EXAT)) {
       flags |= SET_EXAT;
-      expireArg = next;
-      j++;
-    } else if (is(a, 'pxat') && !(flags & (SET_KEEPTTL | SET_EXPIRE)) && next !== undefined) {
+      expireArg = argv[++j]!;
+    } else if (is(a, 'pxat') && expireExcept(SET_PXAT)) {
       flags |= SET_PXAT;
-      expireArg = next;
-      j++;
+      expireArg = argv[++j]!;
     } else throw new CommandError(Err.SYNTAX);
   }
-  let at = -1;
-  if (expireArg !== null) at = expireTimeFrom(c, expireArg, flags, cmd);
-  return { flags, at };
+  return { flags, expireArg };
 }
 
 /** Absolute ms from an EX/PX/EXAT/PXAT argument, with Redis's validation and errors. */
@@ -104,17 +141,24 @@ function expireTimeFrom(c: Client, arg: string, flags: number, cmd: string): num
 function set(c: Client, argv: string[]): void {
   const key = argv[1]!;
   const value = argv[2]!;
+  const db = c.db;
   if (argv.length === 3) {
     // The common case, without option parsing.
-    c.db.set(key, value);
-    c.server.notify('string', 'set', key, c.db.id);
+    db.set(key, value);
+    c.server.notify('string', 'set', key, db.id);
     c.reply.ok();
     return;
   }
-  const { flags, at } = parseSetOptions(c, argv, 'set');
-  const db = c.db;
-  const old: RValue | undefined = flags & SET_GET ? db.read(key) : db.get(key);
-  if (flags & SET_GET && old !== undefined && typeof old !== 'string') throw new CommandError(Err.WRONGTYPE);
+  const { flags, expireArg } = parseExtendedOptions(argv, 3, true);
+  // The expire time is validated before anything else, GET's type check included.
+  const at = expireArg === null ? -1 : expireTimeFrom(c, expireArg, flags, 'set');
+  let old: RValue | undefined;
+  if (flags & SET_GET) {
+    old = db.read(key);
+    if (old !== undefined && typeof old !== 'string') throw new CommandError(Err.WRONGTYPE);
+  } else {
+    old = db.get(key);
+  }
   if ((flags & SET_NX && old !== undefined) || (flags & SET_XX && old === undefined)) {
     if (flags & SET_GET) c.reply.bulk(old as string | undefined);
     else c.reply.nil();
@@ -124,10 +168,13 @@ function set(c: Client, argv: string[]): void {
   c.server.notify('string', 'set', key, db.id);
   if (at >= 0) {
     db.setExpire(key, at);
-    c.server.notify('generic', 'expire', key, db.id);
     // Replicas and the AOF get the absolute time, so a reload or a lagging replica
     // expires the key at the same instant.
-    if (!(flags & SET_PXAT)) c.propagateAs(['SET', key, value, 'PXAT', String(at)]);
+    c.propagateAs(['SET', key, value, 'PXAT', String(at)]);
+    c.server.notify('generic', 'expire', key, db.id);
+  } else if (flags & SET_GET) {
+    // Replicas need not read the old value: propagate without the GET arguments.
+    c.propagateAs(argv.filter((a, i) => i < 3 || !is(a, 'get')));
   }
   if (flags & SET_GET) c.reply.bulk(old as string | undefined);
   else c.reply.ok();
@@ -146,10 +193,10 @@ function setexGeneric(c: Client, argv: string[], unitMs: boolean, cmd: string): 
   const at = expireTimeFrom(c, argv[2]!, unitMs ? SET_PX : SET_EX, cmd);
   const value = argv[3]!;
   c.db.set(key, value);
-  c.db.setExpire(key, at);
   c.server.notify('string', 'set', key, c.db.id);
-  c.server.notify('generic', 'expire', key, c.db.id);
+  c.db.setExpire(key, at);
   c.propagateAs(['SET', key, value, 'PXAT', String(at)]);
+  c.server.notify('generic', 'expire', key, c.db.id);
   c.reply.ok();
 }
 
@@ -161,13 +208,20 @@ function mget(c: Client, argv: string[]): void {
   }
 }
 
-function mset(c: Client, argv: string[]): void {
-  if (argv.length % 2 === 0) throw new CommandError(Err.WRONG_ARITY('mset'));
-  for (let i = 1; i < argv.length; i += 2) {
-    c.db.set(argv[i]!, argv[i + 1]!);
-    c.server.notify('string', 'set', argv[i]!, c.db.id);
+function msetGeneric(c: Client, argv: string[], nx: boolean): void {
+  if (argv.length % 2 === 0) throw new CommandError(Err.WRONG_ARITY(nx ? 'msetnx' : 'mset'));
+  const db = c.db;
+  if (nx) {
+    for (let i = 1; i < argv.length; i += 2) {
+      if (db.get(argv[i]!) !== undefined) return c.reply.int(0);
+    }
   }
-  c.reply.ok();
+  for (let i = 1; i < argv.length; i += 2) {
+    db.set(argv[i]!, argv[i + 1]!);
+    c.server.notify('string', 'set', argv[i]!, db.id);
+  }
+  if (nx) c.reply.int(1);
+  else c.reply.ok();
 }
 
 function getset(c: Client, argv: string[]): void {
@@ -175,7 +229,50 @@ function getset(c: Client, argv: string[]): void {
   const old = getString(c.db, key);
   c.db.set(key, argv[2]!);
   c.server.notify('string', 'set', key, c.db.id);
+  c.propagateAs(['SET', key, argv[2]!]);
   c.reply.bulk(old);
+}
+
+function getdel(c: Client, argv: string[]): void {
+  const key = argv[1]!;
+  const v = getString(c.db, key);
+  c.reply.bulk(v);
+  if (v !== undefined && c.db.delete(key)) {
+    c.propagateAs(['DEL', key]);
+    c.server.notify('generic', 'del', key, c.db.id);
+  }
+}
+
+/**
+ * GETEX: options are parsed first, the expire value only after the key is found to be a
+ * string. The effect is propagated as PEXPIREAT, PERSIST or DEL (never as GETEX with a
+ * relative time), as Redis does.
+ */
+function getex(c: Client, argv: string[]): void {
+  const key = argv[1]!;
+  const { flags, expireArg } = parseExtendedOptions(argv, 2, false);
+  const db = c.db;
+  const v = getString(db, key);
+  if (v === undefined) return c.reply.nil();
+  const at = expireArg === null ? -1 : expireTimeFrom(c, expireArg, flags, 'getex');
+  c.reply.bulk(v);
+  const server = c.server;
+  if (flags & (SET_EXAT | SET_PXAT) && at <= server.clock.now && !server.keyspace.replicaMode) {
+    // An absolute time already past deletes the key now.
+    db.delete(key);
+    c.propagateAs([server.config.bool('lazyfree-lazy-expire') ? 'UNLINK' : 'DEL', key]);
+    server.notify('generic', 'del', key, db.id);
+  } else if (at >= 0) {
+    db.setExpire(key, at);
+    // Redis leaves a PXAT form as it is and rewrites the others to PEXPIREAT.
+    if (!(flags & SET_PXAT)) c.propagateAs(['PEXPIREAT', key, String(at)]);
+    server.notify('generic', 'expire', key, db.id);
+  } else if (flags & SET_PERSIST) {
+    if (db.persist(key)) {
+      c.propagateAs(['PERSIST', key]);
+      server.notify('generic', 'persist', key, db.id);
+    }
+  }
 }
 
 /**
@@ -184,10 +281,9 @@ function getset(c: Client, argv: string[]): void {
  */
 export function incrBy(c: Client, key: string, delta: bigint | number): void {
   const db = c.db;
-  const v = db.get(key);
+  const v = getStringForWrite(db, key);
   let cur: number | bigint = 0;
   if (v !== undefined) {
-    if (typeof v !== 'string') throw new CommandError(Err.WRONGTYPE);
     const n = parseIntOrNull(v);
     if (n === null) throw new CommandError(Err.NOT_INTEGER);
     cur = Number.isSafeInteger(n) ? n : parseI64(v)!;
@@ -219,16 +315,40 @@ function negate(d: number | bigint): number | bigint {
   return -d;
 }
 
+/**
+ * INCRBYFLOAT in C long double (see string-longdouble.ts), printed as Redis prints it.
+ * Propagated as `SET key <result> KEEPTTL` so that replicas never redo float arithmetic.
+ */
+function incrbyfloat(c: Client, argv: string[]): void {
+  const key = argv[1]!;
+  const db = c.db;
+  const old = getStringForWrite(db, key);
+  const value = old === undefined ? { neg: false, m: 0n, e: 0 } : parseLongDouble(old);
+  if (value === null) throw new CommandError(Err.NOT_FLOAT);
+  const incr = parseLongDouble(argv[2]!);
+  if (incr === null) throw new CommandError(Err.NOT_FLOAT);
+  if (value === 'inf' || incr === 'inf') throw new CommandError(Err.NAN_OR_INF);
+  const sum = addLongDouble(value, incr);
+  if (sum === 'inf') throw new CommandError(Err.NAN_OR_INF);
+  const result = formatLongDouble(sum);
+  if (old === undefined) db.add(key, result);
+  else db.replace(key, result);
+  c.server.notify('string', 'incrbyfloat', key, db.id);
+  c.propagateAs(['SET', key, result, 'KEEPTTL']);
+  c.reply.bulk(result);
+}
+
 function append(c: Client, argv: string[]): void {
   const key = argv[1]!;
-  const old = getString(c.db, key);
+  const old = getStringForWrite(c.db, key);
+  const tail = argv[2]!;
   let result: string;
   if (old === undefined) {
-    result = argv[2]!;
+    result = tail;
     c.db.add(key, result);
   } else {
-    checkStringLength(c, old.length + argv[2]!.length);
-    result = old + argv[2]!;
+    checkStringLength(c, old.length + tail.length);
+    result = buildLargeString(() => old + tail);
     c.db.replace(key, result);
   }
   c.server.notify('string', 'append', key, c.db.id);
@@ -238,6 +358,152 @@ function append(c: Client, argv: string[]): void {
 function strlen(c: Client, argv: string[]): void {
   const v = getString(c.db, argv[1]!);
   c.reply.int(v === undefined ? 0 : v.length);
+}
+
+/** GETRANGE/SUBSTR: both indexes are parsed before the key is looked up. */
+function getrange(c: Client, argv: string[]): void {
+  let start = longLongArg(argv[2]!);
+  let end = longLongArg(argv[3]!);
+  const v = getString(c.db, argv[1]!);
+  if (v === undefined) return c.reply.bulk('');
+  const len = v.length;
+  if (start < 0 && end < 0 && start > end) return c.reply.bulk('');
+  if (start < 0) start += len;
+  if (end < 0) end += len;
+  if (start < 0) start = 0;
+  if (end < 0) end = 0;
+  if (end >= len) end = len - 1;
+  if (start > end || len === 0) return c.reply.bulk('');
+  c.reply.bulk(v.slice(start, end + 1));
+}
+
+function setrange(c: Client, argv: string[]): void {
+  const key = argv[1]!;
+  const value = argv[3]!;
+  const offset = longLongArg(argv[2]!);
+  if (offset < 0) throw new CommandError(Err.OFFSET_OUT_OF_RANGE);
+  const db = c.db;
+  const old = getStringForWrite(db, key);
+  if (value.length === 0) return c.reply.int(old === undefined ? 0 : old.length);
+  checkStringLength(c, offset + value.length);
+  const cur = old ?? '';
+  const result = buildLargeString(() => {
+    const head = cur.length >= offset ? cur.slice(0, offset) : cur + '\0'.repeat(offset - cur.length);
+    const rest = cur.length > offset + value.length ? cur.slice(offset + value.length) : '';
+    return head + value + rest;
+  });
+  if (old === undefined) db.add(key, result);
+  else db.replace(key, result);
+  c.server.notify('string', 'setrange', key, db.id);
+  c.reply.int(result.length);
+}
+
+/**
+ * LCS by the classic dynamic-programming table, walked back from the end exactly as
+ * Redis walks it, so that IDX reports the same ranges in the same order (last first).
+ */
+function lcs(c: Client, argv: string[]): void {
+  const db = c.db;
+  const va = db.read(argv[1]!);
+  const vb = db.read(argv[2]!);
+  if ((va !== undefined && typeof va !== 'string') || (vb !== undefined && typeof vb !== 'string')) {
+    throw new CommandError('ERR The specified keys must contain string values');
+  }
+  const a = va ?? '';
+  const b = vb ?? '';
+  let getidx = false;
+  let getlen = false;
+  let withmatchlen = false;
+  let minmatchlen = 0;
+  for (let j = 3; j < argv.length; j++) {
+    const opt = argv[j]!;
+    const moreargs = argv.length - 1 - j;
+    if (is(opt, 'idx')) getidx = true;
+    else if (is(opt, 'len')) getlen = true;
+    else if (is(opt, 'withmatchlen')) withmatchlen = true;
+    else if (is(opt, 'minmatchlen') && moreargs > 0) {
+      minmatchlen = longLongArg(argv[++j]!);
+      if (minmatchlen < 0) minmatchlen = 0;
+    } else throw new CommandError(Err.SYNTAX);
+  }
+  if (getidx && getlen) throw new CommandError('ERR If you want both the length and indexes, please just use IDX.');
+  const alen = a.length;
+  const blen = b.length;
+  if ((alen + 1) * (blen + 1) * 4 > c.server.config.int('proto-max-bulk-len')) {
+    throw new CommandError('ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len');
+  }
+  const w = blen + 1;
+  const table = new Uint32Array((alen + 1) * w);
+  for (let i = 1; i <= alen; i++) {
+    const ca = a.charCodeAt(i - 1);
+    const row = i * w;
+    const prev = row - w;
+    for (let j = 1; j <= blen; j++) {
+      if (ca === b.charCodeAt(j - 1)) table[row + j] = table[prev + j - 1]! + 1;
+      else {
+        const up = table[prev + j]!;
+        const left = table[row + j - 1]!;
+        table[row + j] = up > left ? up : left;
+      }
+    }
+  }
+  const total = table[alen * w + blen]!;
+  if (getlen && !getidx) return c.reply.int(total);
+
+  const chars: string[] = new Array<string>(total);
+  let idx = total;
+  const matches: [number, number, number, number, number][] = [];
+  let aStart = alen; // alen means "no range open"
+  let aEnd = 0;
+  let bStart = 0;
+  let bEnd = 0;
+  let i = alen;
+  let j = blen;
+  while (i > 0 && j > 0) {
+    let emit = false;
+    if (a.charCodeAt(i - 1) === b.charCodeAt(j - 1)) {
+      chars[idx - 1] = a[i - 1]!;
+      if (aStart === alen) {
+        aStart = aEnd = i - 1;
+        bStart = bEnd = j - 1;
+      } else if (aStart === i && bStart === j) {
+        aStart--;
+        bStart--;
+      } else {
+        emit = true;
+      }
+      if (aStart === 0 || bStart === 0) emit = true;
+      idx--;
+      i--;
+      j--;
+    } else {
+      if (table[(i - 1) * w + j]! > table[i * w + j - 1]!) i--;
+      else j--;
+      if (aStart !== alen) emit = true;
+    }
+    if (emit) {
+      const len = aEnd - aStart + 1;
+      if (minmatchlen === 0 || len >= minmatchlen) matches.push([aStart, aEnd, bStart, bEnd, len]);
+      aStart = alen;
+    }
+  }
+  if (!getidx) return c.reply.bulk(chars.join(''));
+  const r = c.reply;
+  r.mapHeader(2);
+  r.bulk('matches');
+  r.arrayHeader(matches.length);
+  for (const [as, ae, bs, be, len] of matches) {
+    r.arrayHeader(withmatchlen ? 3 : 2);
+    r.arrayHeader(2);
+    r.int(as);
+    r.int(ae);
+    r.arrayHeader(2);
+    r.int(bs);
+    r.int(be);
+    if (withmatchlen) r.int(len);
+  }
+  r.bulk('len');
+  r.int(total);
 }
 
 const S = { group: 'string' as const };
@@ -275,8 +541,21 @@ export const stringCommands: CommandSpec[] = [
     since: '2.6.0',
   }),
   defineCommand({ ...S, name: 'mget', arity: -2, flags: 'readonly fast', keys: [1, -1, 1], handler: mget, summary: 'Get the values of all the given keys', since: '1.0.0', complexity: 'O(N) where N is the number of keys to retrieve.' }),
-  defineCommand({ ...S, name: 'mset', arity: -3, flags: 'write denyoom', keys: [1, -1, 2], handler: mset, summary: 'Set multiple keys to multiple values', since: '1.0.1', complexity: 'O(N) where N is the number of keys to set.' }),
+  defineCommand({ ...S, name: 'mset', arity: -3, flags: 'write denyoom', keys: [1, -1, 2], handler: (c, a) => msetGeneric(c, a, false), summary: 'Set multiple keys to multiple values', since: '1.0.1', complexity: 'O(N) where N is the number of keys to set.' }),
+  defineCommand({
+    ...S,
+    name: 'msetnx',
+    arity: -3,
+    flags: 'write denyoom',
+    keys: [1, -1, 2],
+    handler: (c, a) => msetGeneric(c, a, true),
+    summary: 'Set multiple keys to multiple values, only if none of the keys exist',
+    since: '1.0.1',
+    complexity: 'O(N) where N is the number of keys to set.',
+  }),
   defineCommand({ ...S, name: 'getset', arity: 3, flags: 'write denyoom fast', keys: [1, 1, 1], handler: getset, summary: 'Set the string value of a key and return its old value', since: '1.0.0' }),
+  defineCommand({ ...S, name: 'getdel', arity: 2, flags: 'write fast', keys: [1, 1, 1], handler: getdel, summary: 'Get the value of a key and delete the key', since: '6.2.0' }),
+  defineCommand({ ...S, name: 'getex', arity: -2, flags: 'write fast', keys: [1, 1, 1], handler: getex, summary: 'Get the value of a key and optionally set its expiration', since: '6.2.0' }),
   defineCommand({ ...S, name: 'incr', arity: 2, flags: 'write denyoom fast', keys: [1, 1, 1], handler: (c, a) => incrBy(c, a[1]!, 1), summary: 'Increment the integer value of a key by one', since: '1.0.0' }),
   defineCommand({ ...S, name: 'decr', arity: 2, flags: 'write denyoom fast', keys: [1, 1, 1], handler: (c, a) => incrBy(c, a[1]!, -1), summary: 'Decrement the integer value of a key by one', since: '1.0.0' }),
   defineCommand({ ...S, name: 'incrby', arity: 3, flags: 'write denyoom fast', keys: [1, 1, 1], handler: (c, a) => incrBy(c, a[1]!, incrArg(a[2]!)), summary: 'Increment the integer value of a key by the given amount', since: '1.0.0' }),
@@ -290,6 +569,51 @@ export const stringCommands: CommandSpec[] = [
     summary: 'Decrement the integer value of a key by the given number',
     since: '1.0.0',
   }),
+  defineCommand({ ...S, name: 'incrbyfloat', arity: 3, flags: 'write denyoom fast', keys: [1, 1, 1], handler: incrbyfloat, summary: 'Increment the float value of a key by the given amount', since: '2.6.0' }),
   defineCommand({ ...S, name: 'append', arity: 3, flags: 'write denyoom fast', keys: [1, 1, 1], handler: append, summary: 'Append a value to a key', since: '2.0.0' }),
   defineCommand({ ...S, name: 'strlen', arity: 2, flags: 'readonly fast', keys: [1, 1, 1], handler: strlen, summary: 'Get the length of the value stored in a key', since: '2.2.0' }),
+  defineCommand({
+    ...S,
+    name: 'getrange',
+    arity: 4,
+    flags: 'readonly',
+    keys: [1, 1, 1],
+    handler: getrange,
+    summary: 'Get a substring of the string stored at a key',
+    since: '2.4.0',
+    complexity: 'O(N) where N is the length of the returned string. The complexity is ultimately determined by the returned length, but because creating a substring from an existing string is very cheap, it can be considered O(1) for small strings.',
+  }),
+  defineCommand({
+    ...S,
+    name: 'substr',
+    arity: 4,
+    flags: 'readonly',
+    keys: [1, 1, 1],
+    handler: getrange,
+    summary: 'Get a substring of the string stored at a key',
+    since: '1.0.0',
+    complexity: 'O(N) where N is the length of the returned string. The complexity is ultimately determined by the returned length, but because creating a substring from an existing string is very cheap, it can be considered O(1) for small strings.',
+  }),
+  defineCommand({
+    ...S,
+    name: 'setrange',
+    arity: 4,
+    flags: 'write denyoom',
+    keys: [1, 1, 1],
+    handler: setrange,
+    summary: 'Overwrite part of a string at key starting at the specified offset',
+    since: '2.2.0',
+    complexity: 'O(1), not counting the time taken to copy the new string in place. Usually, this string is very small so the amortized complexity is O(1). Otherwise, complexity is O(M) with M being the length of the value argument.',
+  }),
+  defineCommand({
+    ...S,
+    name: 'lcs',
+    arity: -3,
+    flags: 'readonly',
+    keys: [1, 2, 1],
+    handler: lcs,
+    summary: 'Find longest common substring',
+    since: '7.0.0',
+    complexity: 'O(N*M) where N and M are the lengths of s1 and s2, respectively',
+  }),
 ];
