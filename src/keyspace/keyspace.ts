@@ -258,10 +258,14 @@ export class Keyspace {
   swap(a: number, b: number): void {
     const da = this.dbs[a]!;
     const dbb = this.dbs[b]!;
-    for (const db of [da, dbb]) for (const key of db.watched.keys()) this.hooks.modified(db, key);
+    // As touchAllWatchedKeysInDb: only keys that exist in either database changed.
+    const touch = () => {
+      for (const db of [da, dbb]) for (const key of db.watched.keys()) if (da.dict.has(key) || dbb.dict.has(key)) this.hooks.modified(db, key);
+    };
+    touch();
     [da.dict, dbb.dict] = [dbb.dict, da.dict];
     [da.expires, dbb.expires] = [dbb.expires, da.expires];
-    for (const db of [da, dbb]) for (const key of db.watched.keys()) this.hooks.modified(db, key);
+    touch();
     this.dirty++;
   }
 

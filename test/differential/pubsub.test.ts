@@ -167,6 +167,8 @@ describe('pub/sub vs redis-server', { skip: skipWithoutRedis() }, () => {
     await c2.both(['SET', 'x', '1']);
     await c2.both(['PUBSUB', 'NUMSUB', 'ctx']);
     await c2.both(['MULTI']);
+    // A refused EXEC aborts (execCommandAbort), naming the reason.
+    await c2.both(['EXEC']);
     await c2.both(['QUIT']);
     const c3 = await duo(3);
     await c3.both(['SUBSCRIBE', 'ctx'], 1);

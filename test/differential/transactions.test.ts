@@ -159,6 +159,24 @@ describe('transactions vs redis-server', { skip: skipWithoutRedis() }, () => {
     await c.both('EXEC');
   });
 
+  test('WATCH: a key of the same name in another database is another key', async () => {
+    const c = await duo();
+    const other = await duo();
+    await c.both('WATCH', 'samename');
+    await other.both('SELECT', '1');
+    await other.both('SET', 'samename', 'x');
+    await c.both('MULTI');
+    await c.both('PING');
+    await c.both('EXEC');
+    await c.both('SELECT', '1');
+    await c.both('WATCH', 'samename');
+    await c.both('SELECT', '0');
+    await other.both('SET', 'samename', 'y');
+    await c.both('MULTI');
+    await c.both('PING');
+    await c.both('EXEC');
+  });
+
   test('WATCH: FLUSHDB and FLUSHALL fail EXEC only when a watched key existed', async () => {
     const c = await duo();
     const other = await duo();
@@ -191,6 +209,34 @@ describe('transactions vs redis-server', { skip: skipWithoutRedis() }, () => {
     await c.both('MULTI');
     await c.both('PING');
     await c.both('EXEC');
+  });
+
+  test('WATCH: SWAPDB fails EXEC only when the key exists in either database', async () => {
+    const c = await duo();
+    const other = await duo();
+    await c.both('WATCH', 'sw-absent');
+    await other.both('SWAPDB', '0', '1');
+    await c.both('MULTI');
+    await c.both('PING');
+    await c.both('EXEC');
+
+    await c.both('SET', 'sw-here', '1');
+    await c.both('WATCH', 'sw-here');
+    await other.both('SWAPDB', '0', '1');
+    await c.both('MULTI');
+    await c.both('PING');
+    await c.both('EXEC');
+
+    // Present only in the other database: it arrives in ours.
+    await other.both('SELECT', '1');
+    await other.both('SET', 'sw-incoming', '1');
+    await other.both('SELECT', '0');
+    await c.both('WATCH', 'sw-incoming');
+    await other.both('SWAPDB', '0', '1');
+    await c.both('MULTI');
+    await c.both('PING');
+    await c.both('EXEC');
+    await other.both('SWAPDB', '0', '1');
   });
 
   test('WATCH: a watched key that expires before EXEC fails it', async () => {
