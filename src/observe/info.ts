@@ -42,12 +42,10 @@ export function installCoreInfo(node: DataNode): void {
   });
   s.set('clients', () => {
     let blocked = 0;
-    let pubsub = 0;
     let maxIn = 0;
     let maxOut = 0;
     for (const c of node.sessions.values()) {
       if (c.flags.blocked) blocked++;
-      if (c.flags.pubsub) pubsub++;
       maxIn = Math.max(maxIn, c.queryBufferBytes());
       maxOut = Math.max(maxOut, c.outputBufferBytes());
     }
@@ -60,30 +58,70 @@ export function installCoreInfo(node: DataNode): void {
       ['blocked_clients', blocked],
       ['tracking_clients', 0],
       ['clients_in_timeout_table', blocked],
-      ['pubsub_clients', pubsub],
     ];
   });
   s.set('memory', () => {
     const m = process.memoryUsage();
     const used = m.heapUsed + m.external + m.arrayBuffers;
     const maxmemory = node.config.int('maxmemory');
+    const peakValue = peak.update(used);
+    const startup = baseline;
+    const dataset = Math.max(0, used - startup);
+    let clientsNormal = 0;
+    for (const c of node.sessions.values()) if (!c.flags.replica) clientsNormal += c.queryBufferBytes() + c.outputBufferBytes();
+    const lua = 31744;
     return [
       ['used_memory', used],
       ['used_memory_human', human(used)],
       ['used_memory_rss', m.rss],
       ['used_memory_rss_human', human(m.rss)],
-      ['used_memory_peak', peak.update(used)],
-      ['used_memory_peak_human', human(peak.value)],
-      ['used_memory_dataset', Math.max(0, used - baseline)],
+      ['used_memory_peak', peakValue],
+      ['used_memory_peak_human', human(peakValue)],
+      ['used_memory_peak_perc', `${((used / Math.max(1, peakValue)) * 100).toFixed(2)}%`],
+      ['used_memory_overhead', startup + clientsNormal],
+      ['used_memory_startup', startup],
+      ['used_memory_dataset', dataset],
+      ['used_memory_dataset_perc', `${((dataset / Math.max(1, used)) * 100).toFixed(2)}%`],
+      ['allocator_allocated', m.heapUsed],
+      ['allocator_active', m.heapTotal],
+      ['allocator_resident', m.rss],
       ['total_system_memory', os.totalmem()],
       ['total_system_memory_human', human(os.totalmem())],
+      ['used_memory_lua', lua],
+      ['used_memory_vm_eval', lua],
+      ['used_memory_lua_human', human(lua)],
+      ['used_memory_scripts_eval', 0],
+      ['number_of_cached_scripts', 0],
+      ['number_of_functions', 0],
+      ['number_of_libraries', 0],
+      ['used_memory_vm_functions', 32768],
+      ['used_memory_vm_total', lua + 32768],
+      ['used_memory_vm_total_human', human(lua + 32768)],
+      ['used_memory_functions', 184],
+      ['used_memory_scripts', 184],
+      ['used_memory_scripts_human', '184B'],
       ['maxmemory', maxmemory],
       ['maxmemory_human', human(maxmemory)],
       ['maxmemory_policy', node.config.get('maxmemory-policy')],
+      ['allocator_frag_ratio', (m.heapTotal / Math.max(1, m.heapUsed)).toFixed(2)],
+      ['allocator_frag_bytes', m.heapTotal - m.heapUsed],
+      ['allocator_rss_ratio', (m.rss / Math.max(1, m.heapTotal)).toFixed(2)],
+      ['allocator_rss_bytes', m.rss - m.heapTotal],
+      ['rss_overhead_ratio', '1.00'],
+      ['rss_overhead_bytes', 0],
       ['mem_fragmentation_ratio', (m.rss / Math.max(1, used)).toFixed(2)],
+      ['mem_fragmentation_bytes', m.rss - used],
+      ['mem_not_counted_for_evict', 0],
+      ['mem_replication_backlog', 0],
+      ['mem_total_replication_buffers', 0],
+      ['mem_clients_slaves', 0],
+      ['mem_clients_normal', clientsNormal],
+      ['mem_cluster_links', 0],
+      ['mem_aof_buffer', 0],
       ['mem_allocator', 'v8'],
-      ['heap_total', m.heapTotal],
-      ['heap_used', m.heapUsed],
+      ['active_defrag_running', 0],
+      ['lazyfree_pending_objects', 0],
+      ['lazyfreed_objects', 0],
     ];
   });
   s.set('stats', () => {
@@ -95,8 +133,12 @@ export function installCoreInfo(node: DataNode): void {
       ['instantaneous_ops_per_sec', rates.ops],
       ['total_net_input_bytes', st.netInputBytes],
       ['total_net_output_bytes', st.netOutputBytes],
+      ['total_net_repl_input_bytes', 0],
+      ['total_net_repl_output_bytes', 0],
       ['instantaneous_input_kbps', rates.inKbps.toFixed(2)],
       ['instantaneous_output_kbps', rates.outKbps.toFixed(2)],
+      ['instantaneous_input_repl_kbps', '0.00'],
+      ['instantaneous_output_repl_kbps', '0.00'],
       ['rejected_connections', st.rejectedConnections],
       ['sync_full', 0],
       ['sync_partial_ok', 0],
@@ -104,16 +146,38 @@ export function installCoreInfo(node: DataNode): void {
       ['expired_keys', ks.expiredKeys],
       ['expired_stale_perc', (ks.expiredStalePerc * 100).toFixed(2)],
       ['expired_time_cap_reached_count', ks.expiredTimeCapReachedCount],
+      ['expire_cycle_cpu_milliseconds', 0],
       ['evicted_keys', st.evictedKeys],
       ['evicted_clients', st.evictedClients],
+      ['total_eviction_exceeded_time', 0],
+      ['current_eviction_exceeded_time', 0],
       ['keyspace_hits', ks.keyspaceHits],
       ['keyspace_misses', ks.keyspaceMisses],
       ['pubsub_channels', 0],
       ['pubsub_patterns', 0],
-      ['total_error_replies', st.errorReplies],
+      ['pubsubshard_channels', 0],
+      ['latest_fork_usec', 0],
+      ['total_forks', 0],
+      ['migrate_cached_sockets', 0],
+      ['slave_expires_tracked_keys', 0],
+      ['active_defrag_hits', 0],
+      ['active_defrag_misses', 0],
+      ['active_defrag_key_hits', 0],
+      ['active_defrag_key_misses', 0],
+      ['total_active_defrag_time', 0],
+      ['current_active_defrag_time', 0],
+      ['tracking_total_keys', 0],
+      ['tracking_total_items', 0],
+      ['tracking_total_prefixes', 0],
       ['unexpected_error_replies', st.unexpectedErrorReplies],
+      ['total_error_replies', st.errorReplies],
+      ['dump_payload_sanitizations', 0],
       ['total_reads_processed', st.totalReads],
       ['total_writes_processed', st.totalWrites],
+      ['io_threaded_reads_processed', 0],
+      ['io_threaded_writes_processed', 0],
+      ['reply_buffer_shrinks', 0],
+      ['reply_buffer_expands', 0],
     ];
   });
   s.set('cpu', () => {
