@@ -200,7 +200,8 @@ function renameGeneric(c: Client, argv: string[], nx: boolean): void {
 /** A database index argument, as getIntFromObjectOrReply then selectDb. */
 function parseDbIndex(c: Client, s: string): Database {
   const n = parseIntOrNull(s);
-  if (n === null || n > INT32_MAX || n < -INT32_MAX - 1) throw new CommandError(Err.NOT_INTEGER);
+  if (n === null) throw new CommandError(Err.NOT_INTEGER);
+  if (n > INT32_MAX || n < -INT32_MAX - 1) throw new CommandError('ERR value is out of range, value must between -2147483648 and 2147483647');
   if (n < 0 || n >= c.server.keyspace.dbs.length) throw new CommandError(Err.INVALID_DB_INDEX);
   return c.server.keyspace.db(n);
 }
