@@ -10,8 +10,8 @@ import { RList } from '../../src/keyspace/types/list.js';
 import { RSet } from '../../src/keyspace/types/set.js';
 import { RZSet } from '../../src/keyspace/types/zset.js';
 import type { RValue } from '../../src/keyspace/keyspace.js';
-import { createDumpPayload, decodeDumpPayload, verifyDumpPayload, parseListpack, ListpackBuilder } from '../../src/persistence/rdb-value.js';
-import { crc64 } from '../../src/persistence/crc64.js';
+import { createDumpPayload, decodeDumpPayload, verifyDumpPayload, parseListpack, ListpackBuilder, RdbFormatError } from '../../src/persistence/rdb-value.js';
+import { crc64, crc64LE } from '../../src/persistence/crc64.js';
 import { lzfCompress, lzfDecompress } from '../../src/persistence/lzf.js';
 import { formatDouble } from '../../src/protocol/resp-writer.js';
 import { plain, type RawClient, type Reply } from '../helpers/resp.js';
@@ -108,6 +108,96 @@ describe('DUMP payload codec', () => {
     }
   });
 
+  it('reads the encodings of older Redis versions (ziplist, quicklist v1, zipmap, linked list, text-score zset)', () => {
+    const payload = (body: Buffer): Buffer => {
+      const withVersion = Buffer.concat([body, Buffer.from([9, 0])]);
+      return Buffer.concat([withVersion, crc64LE(withVersion)]);
+    };
+    const rdbString = (b: Buffer): Buffer => {
+      const len = b.length < 64 ? Buffer.from([b.length]) : Buffer.from([0x40 | (b.length >> 8), b.length & 0xff]);
+      return Buffer.concat([len, b]);
+    };
+    const ziplist = (items: (string | number)[]): Buffer => {
+      const entries: Buffer[] = [];
+      let prev = 0;
+      for (const it of items) {
+        const prevlen = prev < 254 ? Buffer.from([prev]) : Buffer.concat([Buffer.from([0xfe]), u32(prev)]);
+        let enc: Buffer;
+        if (typeof it === 'number') {
+          if (it >= 0 && it <= 12) enc = Buffer.from([0xf1 + it]);
+          else if (it >= -128 && it <= 127) enc = Buffer.from([0xfe, it & 0xff]);
+          else if (it >= -32768 && it <= 32767) {
+            enc = Buffer.alloc(3);
+            enc[0] = 0xc0;
+            enc.writeInt16LE(it, 1);
+          } else if (it >= -8388608 && it <= 8388607) {
+            enc = Buffer.alloc(4);
+            enc[0] = 0xf0;
+            enc.writeIntLE(it, 1, 3);
+          } else if (it >= -2147483648 && it <= 2147483647) {
+            enc = Buffer.alloc(5);
+            enc[0] = 0xd0;
+            enc.writeInt32LE(it, 1);
+          } else {
+            enc = Buffer.alloc(9);
+            enc[0] = 0xe0;
+            enc.writeBigInt64LE(BigInt(it), 1);
+          }
+        } else {
+          const b = Buffer.from(it, 'latin1');
+          const head = b.length < 64 ? Buffer.from([b.length]) : b.length < 16384 ? Buffer.from([0x40 | (b.length >> 8), b.length & 0xff]) : Buffer.concat([Buffer.from([0x80]), u32be(b.length)]);
+          enc = Buffer.concat([head, b]);
+        }
+        const e = Buffer.concat([prevlen, enc]);
+        prev = e.length;
+        entries.push(e);
+      }
+      const body = Buffer.concat(entries);
+      const header = Buffer.alloc(10);
+      header.writeUInt32LE(10 + body.length + 1, 0);
+      header.writeUInt32LE(10 + body.length - prev, 4);
+      header.writeUInt16LE(items.length, 8);
+      return Buffer.concat([header, body, Buffer.from([0xff])]);
+    };
+    const u32 = (n: number): Buffer => {
+      const b = Buffer.alloc(4);
+      b.writeUInt32LE(n);
+      return b;
+    };
+    const u32be = (n: number): Buffer => {
+      const b = Buffer.alloc(4);
+      b.writeUInt32BE(n);
+      return b;
+    };
+    const items: (string | number)[] = ['a', 5, -100, 1000, 100000, 3000000000, 'y'.repeat(300), 0, 12, 13];
+    const asText = items.map(String);
+    const zl = ziplist(items);
+    // type 10: list as one ziplist
+    let v = decodeDumpPayload(payload(Buffer.concat([Buffer.from([10]), rdbString(zl)]))) as RList;
+    assert.deepEqual([...v.items()], asText);
+    // type 14: quicklist of ziplists (two nodes)
+    v = decodeDumpPayload(payload(Buffer.concat([Buffer.from([14, 2]), rdbString(zl), rdbString(ziplist(['tail']))]))) as RList;
+    assert.deepEqual([...v.items()], [...asText, 'tail']);
+    // type 1: linked list of strings (one integer-encoded)
+    v = decodeDumpPayload(payload(Buffer.from([1, 2, 1, 0x61, 0xc0, 7]))) as RList;
+    assert.deepEqual([...v.items()], ['a', '7']);
+    // type 13: hash ziplist; type 12: zset ziplist
+    const h = decodeDumpPayload(payload(Buffer.concat([Buffer.from([13]), rdbString(ziplist(['f', 'v', 'n', 42]))]))) as RHash;
+    assert.deepEqual([...h.entries()], [['f', 'v'], ['n', '42']]);
+    const z = decodeDumpPayload(payload(Buffer.concat([Buffer.from([12]), rdbString(ziplist(['a', '1.5', 'b', 3]))]))) as RZSet;
+    assert.deepEqual([...z.entries()], [['a', 1.5], ['b', 3]]);
+    // type 9: zipmap
+    const zm = Buffer.from([2, 1, 0x66, 1, 0, 0x76, 2, 0x67, 0x67, 3, 1, 0x61, 0x62, 0x63, 0x00, 0xff]);
+    const hz = decodeDumpPayload(payload(Buffer.concat([Buffer.from([9]), rdbString(zm)]))) as RHash;
+    assert.deepEqual([...hz.entries()], [['f', 'v'], ['gg', 'abc']]);
+    // type 3: zset with text scores (253 nan is refused; 254 +inf, 255 -inf)
+    const z3 = decodeDumpPayload(payload(Buffer.from([3, 3, 1, 0x61, 3, 0x31, 0x2e, 0x35, 1, 0x62, 254, 1, 0x63, 255]))) as RZSet;
+    assert.deepEqual([...z3.entries()], [['c', -Infinity], ['a', 1.5], ['b', Infinity]]);
+    // An unknown type or a truncated value is a format error.
+    assert.throws(() => decodeDumpPayload(payload(Buffer.from([99, 0]))), RdbFormatError);
+    assert.throws(() => decodeDumpPayload(payload(Buffer.from([0, 10, 0x61]))), RdbFormatError);
+  });
+
   it('a corrupted payload is refused', () => {
     const p = Buffer.from(createDumpPayload('hello world'), 'latin1');
     p[3] ^= 1;
@@ -194,6 +284,16 @@ describe('DUMP and RESTORE against redis-server', { skip: skipWithoutRedis() }, 
       assert.equal(payload.charCodeAt(0), bulk(rb).charCodeAt(0), s.key);
       assert.equal(payload.charCodeAt(0), bulk(await b.call('DUMP', s.key)).charCodeAt(0), `${s.key} (redis's own encoding)`);
     }
+  });
+
+  it('LZF-compressed quicklist nodes (list-compress-depth) RESTORE into dssm', async () => {
+    await b.call('CONFIG', 'SET', 'list-compress-depth', '1');
+    const items = range(5000, (i) => `element-${i % 100}-${'pad'.repeat(5)}`);
+    for (let i = 0; i < items.length; i += 500) await b.call('RPUSH', 'clist', ...items.slice(i, i + 500));
+    const payload = bulk(await b.call('DUMP', 'clist'));
+    await b.call('CONFIG', 'SET', 'list-compress-depth', '0');
+    assert.deepEqual(await a.call('RESTORE', 'clist', 0, payload), { t: 'simple', v: 'OK' });
+    assert.deepEqual([...(dssm.node.keyspace.db(0).get('clist') as RList).items()], items);
   });
 
   it('errors and options match', async () => {
