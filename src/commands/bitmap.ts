@@ -13,6 +13,7 @@ import type { Client } from './context.js';
 import { defineCommand, type CommandSpec } from './spec.js';
 import { buildLargeString, getString, getStringForWrite } from './string.js';
 
+const INT64_MAX = 9223372036854775807n;
 const MAX_STRING_LENGTH = bufferConstants.MAX_STRING_LENGTH;
 const BITFIELD_TYPE_ERR = 'ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.';
 
@@ -323,19 +324,37 @@ function writeField(buf: Buffer, offset: number, bits: number, value: bigint): v
 
 /**
  * The value to store for old + incr (SET passes the new value with incr 0) under an
- * overflow policy, or null when FAIL refuses it. Redis's C checks amount to comparing
- * the exact sum with the field's range; SET's value is taken as int64, and for unsigned
- * fields reinterpreted as uint64 first (so SET u8 -1 saturates to 255).
+ * overflow policy, or null when FAIL refuses it. Follows Redis's overflow checks to the
+ * letter, int64 wrap-around included: for signed fields its "room left" values wrap for
+ * far-out values, so that e.g. SET i56 -9223372036854775808 with SAT saturates to the
+ * maximum. SET's value is an int64, reinterpreted as uint64 for unsigned fields (so
+ * SET u8 -1 saturates to 255).
  */
 function applyOverflow(value: bigint, incr: bigint, bits: number, signed: boolean, policy: number): bigint | null {
-  const max = signed ? (1n << BigInt(bits - 1)) - 1n : (1n << BigInt(bits)) - 1n;
-  const min = signed ? -max - 1n : 0n;
-  const v = signed ? value : BigInt.asUintN(64, value);
-  const sum = v + incr;
-  if (sum >= min && sum <= max) return sum;
+  let direction = 0;
+  let max: bigint;
+  let min: bigint;
+  let v = value;
+  if (signed) {
+    max = bits === 64 ? INT64_MAX : (1n << BigInt(bits - 1)) - 1n;
+    min = -max - 1n;
+    const maxincr = BigInt.asIntN(64, max - v);
+    const minincr = BigInt.asIntN(64, min - v);
+    if (v > max || (bits !== 64 && incr > maxincr) || (v >= 0n && incr > 0n && incr > maxincr)) direction = 1;
+    else if (v < min || (bits !== 64 && incr < minincr) || (v < 0n && incr < 0n && incr < minincr)) direction = -1;
+  } else {
+    v = BigInt.asUintN(64, value);
+    max = (1n << BigInt(bits)) - 1n;
+    min = 0n;
+    const maxincr = BigInt.asIntN(64, max - v);
+    const minincr = BigInt.asIntN(64, -v);
+    if (v > max || (incr > 0n && incr > maxincr)) direction = 1;
+    else if (incr < 0n && incr < minincr) direction = -1;
+  }
+  if (direction === 0) return v + incr;
   if (policy === OVERFLOW_FAIL) return null;
-  if (policy === OVERFLOW_SAT) return sum > max ? max : min;
-  return signed ? BigInt.asIntN(bits, sum) : BigInt.asUintN(bits, sum);
+  if (policy === OVERFLOW_SAT) return direction > 0 ? max : min;
+  return signed ? BigInt.asIntN(bits, v + incr) : BigInt.asUintN(bits, v + incr);
 }
 
 function bitfieldGeneric(c: Client, argv: string[], readonlyCommand: boolean): void {
@@ -385,7 +404,10 @@ function bitfieldGeneric(c: Client, argv: string[], readonlyCommand: boolean): v
   const old = getStringForWrite(db, key);
   const needed = Math.floor(highestWrite / 8) + 1;
   const buf = toBytes(old ?? '', needed);
+  // Created or grown: Redis counts every applied write as a change then.
+  const grown = old === undefined || buf.length !== old.length;
   const byteAt = (i: number) => (i < buf.length ? buf[i]! : 0);
+  let changes = 0;
   r.arrayHeader(ops.length);
   for (const op of ops) {
     const cur = readField(byteAt, op.offset, op.bits, op.signed);
@@ -400,12 +422,16 @@ function bitfieldGeneric(c: Client, argv: string[], readonlyCommand: boolean): v
     }
     r.intText((op.kind === 'incrby' ? next : cur).toString());
     writeField(buf, op.offset, op.bits, next);
+    if (grown || next !== cur) changes++;
   }
-  // Every SET/INCRBY counts as a change, even one refused by OVERFLOW FAIL (as in Redis).
+  // Like Redis, a BITFIELD that changes no bit (all refused by FAIL, or rewriting the same
+  // values) sends no event; the key is still created or zero-extended then. (Redis does
+  // not propagate that growth; dssm does, which keeps replicas identical.)
+  if (changes === 0 && !grown) return;
   const updated = buf.toString('latin1');
   if (old === undefined) db.add(key, updated);
   else db.replace(key, updated);
-  c.server.notify('string', 'setbit', key, db.id);
+  if (changes !== 0) c.server.notify('string', 'setbit', key, db.id);
 }
 
 const B = { group: 'bitmap' as const };
