@@ -401,6 +401,14 @@ export class RZSet implements RObject {
   /** Choose the encoding from scratch (as zsetConvertToListpackIfNeeded, for new values). */
   fitEncoding(limits: ZSetLimits): void {
     this.listpack = this.scores.size <= limits.entries && this.maxMemberLength() <= limits.value;
+    if (!this.listpack) return;
+    // As a listpack holds it: -0 reads back as 0 (equal in order, so nodes stay put).
+    for (let n = this.zsl.first(); n !== null; n = n.next[0]!) {
+      if (n.score === 0 && Object.is(n.score, -0)) {
+        n.score = 0;
+        this.scores.set(n.member, 0);
+      }
+    }
   }
 
   private maxMemberLength(): number {
@@ -440,11 +448,15 @@ export class RZSet implements RObject {
   set(member: string, score: number, limits?: ZSetLimits): 0 | 1 {
     const old = this.scores.get(member);
     if (old === undefined) {
-      this.scores.set(member, score);
-      this.zsl.insert(score, member);
-      if (limits !== undefined && this.listpack && (this.scores.size > limits.entries || member.length > limits.value)) {
+      // Redis decides on conversion before inserting, so a member that outgrows the
+      // listpack lands in the skiplist with its score exactly as given.
+      if (limits !== undefined && this.listpack && (this.scores.size + 1 > limits.entries || member.length > limits.value)) {
         this.listpack = false;
       }
+      // A listpack stores scores as text that reads back -0 as 0.
+      if (this.listpack && score === 0) score = 0;
+      this.scores.set(member, score);
+      this.zsl.insert(score, member);
       return 1;
     }
     if (old !== score) {
