@@ -448,6 +448,7 @@ function storeResult(c: Client, dst: string, entries: Iterable<[string, number]>
     return;
   }
   c.db.set(dst, z);
+  signalKeyAsReady(c.db, dst);
   c.reply.int(z.size());
   c.server.notify('zset', event, dst, c.db.id);
 }

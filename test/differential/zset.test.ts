@@ -671,6 +671,72 @@ describe('sorted sets against redis-server', { skip: skipWithoutRedis() }, () =>
     });
   }
 
+  async function waitBlocked(c: RawClient, n: number): Promise<void> {
+    for (;;) {
+      const info = await c.call('INFO', 'clients');
+      const m = /blocked_clients:(\d+)/.exec((info as { v: string }).v);
+      if (m && Number(m[1]) >= n) return;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+
+  /** Run `blockers` on their own connections, then `wake` on the pair's, and compare. */
+  async function blockingScenario(blockers: string[][], wake: string[][], proto: 2 | 3 = 2): Promise<void> {
+    const results: Reply[][] = [];
+    for (const server of [p.dssm, p.redis]) {
+      const waiters: RawClient[] = [];
+      for (let i = 0; i < blockers.length; i++) {
+        const w = await server.client();
+        if (proto === 3) await w.call('HELLO', '3');
+        waiters.push(w);
+      }
+      const main = await server.client();
+      const pending: Promise<Reply>[] = [];
+      for (let i = 0; i < blockers.length; i++) {
+        pending.push(waiters[i]!.call(...blockers[i]!));
+        // Let each block in turn, so the order of blocking is the order of the list.
+        await waitBlocked(main, i + 1);
+      }
+      const out: Reply[] = [];
+      for (const cmd of wake) out.push(await main.call(...cmd));
+      out.push(...(await Promise.all(pending)));
+      out.push(await main.call('ZRANGE', 'bz', '0', '-1', 'WITHSCORES'));
+      results.push(out);
+      for (const w of waiters) w.close();
+      main.close();
+    }
+    assert.deepEqual(results[0], results[1]);
+  }
+
+  it('BZPOPMIN, BZPOPMAX and BZMPOP wait for an element, first blocked first served', async () => {
+    await p.send(['FLUSHALL']);
+    await blockingScenario([['BZPOPMIN', 'none', 'bz', '0']], [['ZADD', 'bz', '1', 'a', '2', 'b']]);
+    await p.send(['DEL', 'bz']);
+    await blockingScenario(
+      [
+        ['BZPOPMAX', 'bz', '0'],
+        ['BZMPOP', '0', '2', 'other', 'bz', 'MIN', 'COUNT', '2'],
+        ['BZPOPMIN', 'bz', '0'],
+      ],
+      [['ZADD', 'bz', '1', 'a', '2', 'b', '3', 'c', '4', 'd', '5', 'e']],
+    );
+    await p.send(['DEL', 'bz']);
+    await blockingScenario([['BZMPOP', '0', '1', 'bz', 'MAX', 'COUNT', '3'], ['BZPOPMIN', 'bz', '0']], [['ZADD', 'bz', '1', 'a', '2', 'b', '3', 'c', '4', 'd']], 3);
+    await p.send(['DEL', 'bz']);
+    // A wrong type at the key does not serve; the zset that replaces it does.
+    await blockingScenario([['BZPOPMIN', 'bz', '0']], [['SET', 'bz', 'x'], ['DEL', 'bz'], ['ZADD', 'bz', '7', 'q']]);
+  });
+
+  it('BZPOPMIN and BZMPOP time out with a null array', async () => {
+    await p.send(['FLUSHALL']);
+    await all([
+      ['BZPOPMIN', 'none', '0.05'],
+      ['BZPOPMAX', 'none', '0.05'],
+      ['BZMPOP', '0.05', '1', 'none', 'MIN'],
+    ]);
+    await resp3(() => all([['BZPOPMIN', 'none', '0.05'], ['BZMPOP', '0.05', '1', 'none', 'MAX', 'COUNT', '2']]));
+  });
+
   it('a large set stays consistent (skiplist encoding)', async () => {
     await p.send(['FLUSHALL']);
     const r = rng(5);
