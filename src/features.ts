@@ -11,10 +11,11 @@ import { installBlocking } from './commands/blocking.js';
 import { installSlowlog } from './observe/slowlog.js';
 import { installLatency } from './observe/latency.js';
 import { installDebugGuard } from './commands/debug.js';
+import { installPersistence } from './persistence/install.js';
 
 type Installer = (node: DataNode) => void;
 
-const installers: Installer[] = [installLatency, installSlowlog, installDebugGuard, installCoreInfo, installPubSub, installTransactions, installBlocking];
+const installers: Installer[] = [installLatency, installSlowlog, installDebugGuard, installCoreInfo, installBlocking, installPubSub, installTransactions, installPersistence];
 
 export function installServerFeatures(node: DataNode): void {
   for (const install of installers) install(node);

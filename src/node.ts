@@ -24,6 +24,8 @@ import { Session } from './net/session.js';
 import { listenAll, type BoundListener } from './net/listener.js';
 import { channels, log } from './observe/events.js';
 import { installServerFeatures } from './features.js';
+import { F } from './commands/spec.js';
+import { Err } from './errors.js';
 
 export { DSSM_VERSION, REDIS_COMPAT_VERSION } from './version.js';
 
@@ -81,6 +83,10 @@ export class DataNode implements ServerContext {
   private stopping: Promise<void> | null = null;
   /** Called when the node has shut down (SHUTDOWN command); the CLI exits the process. */
   onShutdown: (() => void) | null = null;
+  /** Loading the dataset at start: commands without the `loading` flag get LOADING. */
+  loading = false;
+  /** Work before serving data (loading the AOF or RDB), in order; subsystems add theirs. */
+  readonly startupTasks: (() => Promise<void>)[] = [];
   /** Tasks run by the server cron, every 1000/hz ms (subsystems add theirs). */
   readonly cronTasks: (() => void)[] = [];
 
@@ -112,6 +118,9 @@ export class DataNode implements ServerContext {
       },
       unpause: () => node.unpause(),
     };
+    // Connectionless internal clients (AOF replay, replication stream) have negative ids
+    // and are the ones doing the loading.
+    this.dispatch.hooks.guards.push((c, spec) => (this.loading && c.id > 0 && !(spec.bits & F.loading) ? Err.LOADING : null));
     installServerFeatures(this);
   }
 
@@ -125,6 +134,13 @@ export class DataNode implements ServerContext {
         tls: false,
       });
       this.config.setRaw('port', String(this.listeners[0]?.port ?? port));
+    }
+    // Like redis-server: listen first, then load; clients get LOADING meanwhile.
+    this.loading = true;
+    try {
+      for (const task of this.startupTasks) await task();
+    } finally {
+      this.loading = false;
     }
     this.startCron();
     log('info', 'Ready to accept connections', { port: this.port, runId: this.runId });
@@ -242,12 +258,12 @@ export class DataNode implements ServerContext {
   }
 
   /** Stop accepting, close clients, run shutdown hooks (persistence), stop the cron. */
-  shutdown(_opts: { save?: boolean; now?: boolean; force?: boolean } = {}): Promise<void> {
+  shutdown(opts: { save?: boolean; now?: boolean; force?: boolean } = {}): Promise<void> {
     if (this.stopping) return this.stopping;
     this.stopping = (async () => {
       log('info', 'shutting down', {});
       if (this.cron) clearInterval(this.cron);
-      for (const hook of this.shutdownHooks) await hook();
+      for (const hook of this.shutdownHooks) await hook(opts);
       await Promise.all(this.listeners.map((l) => new Promise<void>((r) => l.server.close(() => r()))));
       for (const s of this.sessions.values()) s.kill('server shutdown');
       this.sessions.clear();
@@ -258,5 +274,5 @@ export class DataNode implements ServerContext {
   }
 
   /** Work to finish before exit (flush AOF, final save); run in order. */
-  readonly shutdownHooks: (() => Promise<void> | void)[] = [];
+  readonly shutdownHooks: ((opts: { save?: boolean; now?: boolean; force?: boolean }) => Promise<void> | void)[] = [];
 }

@@ -150,6 +150,10 @@ export interface ServerContext {
 /** What handlers may ask of the dispatcher. */
 export interface DispatchApi {
   lookup(name: string): CommandSpec | undefined;
+  /** Run a request with every check, as if a client had sent it (AOF replay, replication stream). */
+  execute(c: Client, argv: string[]): void;
+  /** Propagate argv instead of the current command's own argv. */
+  propagateAs(argv: string[]): void;
   /** The spec that would run argv, or the error text Redis would answer. */
   resolve(c: Client | null, argv: string[]): CommandSpec | string;
   /** Run a command with accounting and propagation, without the pre-checks (EXEC). */

@@ -31,10 +31,15 @@ export interface DispatchHooks {
   monitorFeed: ((c: Client, argv: string[]) => void) | null;
   /** SLOWLOG: called with the duration of every command. */
   slowlog: ((c: Client, argv: string[], micros: number) => void) | null;
+  /**
+   * Before a write command runs (persistence snapshots keep the old values of its keys:
+   * copy-on-write per key). Null when nothing needs it, so the hot path pays one test.
+   */
+  beforeWrite: ((c: Client, spec: CommandSpec, argv: string[]) => void) | null;
 }
 
 export class Dispatcher {
-  readonly hooks: DispatchHooks = { guards: [], after: [], monitorFeed: null, slowlog: null };
+  readonly hooks: DispatchHooks = { guards: [], after: [], monitorFeed: null, slowlog: null, beforeWrite: null };
   /** Effects of the current top-level command, to propagate as one unit. */
   private pending: { db: number; argv: readonly string[] }[] = [];
   /** Nesting depth of call(): EXEC calls commands inside a command. */
@@ -133,6 +138,7 @@ export class Dispatcher {
     const savedReplaced = this.replaced;
     this.replaced = null;
     this.depth++;
+    if (this.hooks.beforeWrite !== null && spec.bits & F.write) this.hooks.beforeWrite(c, spec, argv);
     const start = performance.now();
     let failed = false;
     try {

@@ -17,6 +17,7 @@ import { pubsubCommands } from './pubsub.js';
 import { transactionCommands } from './transaction.js';
 import { clientCommands } from './client.js';
 import { debugCommands } from './debug.js';
+import { persistenceCommands } from './persistence.js';
 
 export const allGroups: readonly (readonly CommandSpec[])[] = [
   connectionCommands,
@@ -33,6 +34,7 @@ export const allGroups: readonly (readonly CommandSpec[])[] = [
   transactionCommands,
   clientCommands,
   debugCommands,
+  persistenceCommands,
 ];
 
 export function buildCommandTable(): Map<string, CommandSpec> {

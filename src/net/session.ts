@@ -36,6 +36,16 @@ export interface SessionOptions {
 
 let nextClientId = 1;
 
+/**
+ * A gate every reply passes before it is written. The AOF installs one: when writes are
+ * buffered, it returns true and calls flush() again once they are in the file, so no write
+ * is acknowledged before it is logged (and fsynced under appendfsync always).
+ */
+let replyGate: ((s: Session) => boolean) | null = null;
+export function setReplyGate(gate: ((s: Session) => boolean) | null): void {
+  replyGate = gate;
+}
+
 export class Session implements Client {
   readonly id = nextClientId++;
   readonly addr: string;
@@ -159,6 +169,8 @@ export class Session implements Client {
   /** Write pending replies in one socket write. */
   flush(): void {
     if (this.closed) return;
+    // Persistence may hold replies until the writes they acknowledge are in the AOF.
+    if (replyGate !== null && replyGate(this)) return;
     const out = this.reply.take();
     if (out !== null) {
       this.server.stats.netOutputBytes += out.length;

@@ -20,14 +20,15 @@ export interface TestServer {
 }
 
 /** Start a dssm data node in this process on a free loopback port. */
-export async function startDssm(directives: string[] = []): Promise<TestServer> {
-  const dir = mkdtempSync(join(tmpdir(), 'dssm-test-'));
+export async function startDssm(directives: string[] = [], opts: { dir?: string; keepDir?: boolean } = {}): Promise<TestServer> {
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'dssm-test-'));
   let node: DataNode;
   let port = 0;
   // A free port can be taken between the probe and the bind; try again then.
   for (let attempt = 0; ; attempt++) {
     const probe = await freePort();
-    const { store } = loadConfig(null, parseArgDirectives(['--port', String(probe), '--bind', '127.0.0.1', '--dir', dir, ...directives]));
+    // No save rules unless a test asks: stopping a test server should not write dump.rdb.
+    const { store } = loadConfig(null, parseArgDirectives(['--port', String(probe), '--bind', '127.0.0.1', '--dir', opts.dir ?? dir, '--save', '', ...directives]));
     node = new DataNode(store);
     try {
       port = await node.start();
@@ -50,7 +51,7 @@ export async function startDssm(directives: string[] = []): Promise<TestServer> 
     async stop() {
       for (const c of clients) c.close();
       await node.shutdown({});
-      rmSync(dir, { recursive: true, force: true });
+      if (!opts.keepDir) rmSync(dir, { recursive: true, force: true });
     },
   };
 }

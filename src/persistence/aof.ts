@@ -1,0 +1,563 @@
+/**
+ * The append-only file, in Redis 7's multi-part layout so that redis-server can load what
+ * dssm writes and the other way round:
+ *
+ *   <dir>/<appenddirname>/<appendfilename>.manifest        which files, in order
+ *   <dir>/<appenddirname>/<appendfilename>.<seq>.base.rdb  (or .base.aof) the dataset at the last rewrite
+ *   <dir>/<appenddirname>/<appendfilename>.<seq>.incr.aof  every write since, as RESP commands
+ *
+ * Data-safety contract: a write is acknowledged only after it is in the AOF buffer, and the
+ * buffer reaches the file before any reply of the same event-loop turn leaves (see the
+ * reply gate in net/session.ts); with `appendfsync always` it is also fsynced first. With
+ * `everysec` an fsync runs in the background once a second, so a crash loses at most about
+ * the last second.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { splitArgs, RespReader, ProtocolError } from '../protocol/resp-reader.js';
+import { log } from '../observe/events.js';
+import type { ServerContext } from '../commands/context.js';
+import { ReplayClient } from './replay-client.js';
+import { KeyspaceSnapshot, type SnapshotEntry } from './snapshot.js';
+import type { RValue } from '../keyspace/keyspace.js';
+import type { RList } from '../keyspace/types/list.js';
+import type { RSet } from '../keyspace/types/set.js';
+import type { RZSet } from '../keyspace/types/zset.js';
+import type { RHash } from '../keyspace/types/hash.js';
+import { formatDouble } from '../protocol/resp-writer.js';
+
+export type AofFileType = 'b' | 'i' | 'h';
+
+export interface AofFileInfo {
+  file: string;
+  seq: number;
+  type: AofFileType;
+}
+
+export interface AofManifest {
+  base: AofFileInfo | null;
+  incrs: AofFileInfo[];
+  history: AofFileInfo[];
+}
+
+/** The RESP encoding of a command, as a latin1 string (one char per byte). */
+export function encodeCommandText(argv: readonly string[]): string {
+  let s = '*' + argv.length + '\r\n';
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    s += '$' + a.length + '\r\n' + a + '\r\n';
+  }
+  return s;
+}
+
+/** Parse a manifest file's text; throws with the line on malformed content. */
+export function parseManifest(text: string, source: string): AofManifest {
+  const m: AofManifest = { base: null, incrs: [], history: [] };
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    const words = splitArgs(line);
+    if (!words || words.length % 2 !== 0) throw new Error(`Invalid AOF manifest file format: ${source} line ${i + 1}`);
+    const kv = new Map<string, string>();
+    for (let j = 0; j < words.length; j += 2) kv.set(words[j]!, words[j + 1]!);
+    const file = kv.get('file');
+    const seq = Number(kv.get('seq'));
+    const type = kv.get('type') as AofFileType | undefined;
+    if (!file || !Number.isInteger(seq) || (type !== 'b' && type !== 'i' && type !== 'h')) {
+      throw new Error(`Invalid AOF manifest file format: ${source} line ${i + 1}`);
+    }
+    const info = { file, seq, type };
+    if (type === 'b') {
+      if (m.base) throw new Error(`Found duplicate base file information in ${source} line ${i + 1}`);
+      m.base = info;
+    } else if (type === 'i') m.incrs.push(info);
+    else m.history.push(info);
+  }
+  return m;
+}
+
+function quoteIfNeeded(name: string): string {
+  return /[\s"'\\]/.test(name) ? JSON.stringify(name) : name;
+}
+
+export function renderManifest(m: AofManifest): string {
+  const lines: string[] = [];
+  const row = (f: AofFileInfo) => `file ${quoteIfNeeded(f.file)} seq ${f.seq} type ${f.type}\n`;
+  if (m.base) lines.push(row(m.base));
+  for (const h of m.history) lines.push(row(h));
+  for (const f of m.incrs) lines.push(row(f));
+  return lines.join('');
+}
+
+/** Write a file atomically: temp file, fsync, rename, fsync the directory. */
+export function writeFileAtomic(file: string, data: string | Buffer): void {
+  const tmp = `${file}.tmp-${process.pid}`;
+  const fd = fs.openSync(tmp, 'w');
+  try {
+    fs.writeSync(fd, typeof data === 'string' ? Buffer.from(data, 'latin1') : data);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, file);
+  fsyncDir(path.dirname(file));
+}
+
+export function fsyncDir(dir: string): void {
+  try {
+    const fd = fs.openSync(dir, 'r');
+    try {
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    /* some filesystems refuse fsync on directories */
+  }
+}
+
+/** Hooks into the RDB codec (persistence/rdb.ts) when present: a base may be an RDB file. */
+export interface RdbCodec {
+  /** Load an RDB image into the keyspace; returns bytes consumed. Throws on corruption. */
+  loadInto(server: ServerContext, data: Buffer, source: string): number;
+  /** Serialize a snapshot slice by slice into fd; `aofBase` marks it as an AOF base. */
+  writeSnapshot(server: ServerContext, snapshot: KeyspaceSnapshot, fd: number, opts: { aofBase: boolean }): Promise<void>;
+}
+
+export class AofError extends Error {}
+
+const ITEMS_PER_COMMAND = 64; // Redis's AOF_REWRITE_ITEMS_PER_CMD
+
+/** Commands that recreate one key, as an AOF rewrite writes them. */
+export function commandsForEntry(key: string, value: RValue, expireAt: number): string[][] {
+  const out: string[][] = [];
+  if (typeof value === 'string') {
+    out.push(['SET', key, value]);
+  } else {
+    const batch = (cmd: string, items: Iterable<string[]>) => {
+      let cur: string[] = [cmd, key];
+      let n = 0;
+      for (const it of items) {
+        cur.push(...it);
+        if (++n === ITEMS_PER_COMMAND) {
+          out.push(cur);
+          cur = [cmd, key];
+          n = 0;
+        }
+      }
+      if (n > 0) out.push(cur);
+    };
+    switch (value.type) {
+      case 'list':
+        batch('RPUSH', map((value as RList).items(), (v) => [v]));
+        break;
+      case 'set':
+        batch('SADD', map((value as RSet).members(), (v) => [v]));
+        break;
+      case 'zset':
+        batch('ZADD', map((value as RZSet).entries(), ([m, s]) => [formatDouble(s), m]));
+        break;
+      case 'hash':
+        batch('HMSET', map((value as RHash).entries(), ([f, v]) => [f, v]));
+        break;
+      default:
+        throw new AofError(`cannot rewrite a value of type ${value.type}`);
+    }
+  }
+  if (expireAt >= 0) out.push(['PEXPIREAT', key, String(expireAt)]);
+  return out;
+}
+
+function* map<T, U>(it: Iterable<T>, f: (x: T) => U): IterableIterator<U> {
+  for (const x of it) yield f(x);
+}
+
+export interface AofStatus {
+  enabled: boolean;
+  rewriteInProgress: boolean;
+  rewriteScheduled: boolean;
+  lastRewriteSeconds: number;
+  rewriteStartedAt: number;
+  lastRewriteStatus: 'ok' | 'err';
+  rewrites: number;
+  consecutiveFailures: number;
+  lastWriteStatus: 'ok' | 'err';
+  lastWriteError: string;
+  currentSize: number;
+  baseSize: number;
+  delayedFsync: number;
+}
+
+export class AppendOnlyFile {
+  readonly dir: string;
+  readonly manifestPath: string;
+  manifest: AofManifest = { base: null, incrs: [], history: [] };
+  private fd: number | null = null;
+  private buf = '';
+  private selectedDb = -1;
+  private fsyncTimer: NodeJS.Timeout | null = null;
+  private writtenSinceFsync = false;
+  private fsyncInFlight = false;
+  /** Size of the current incr file and of everything at the last rewrite (auto-rewrite). */
+  private incrSize = 0;
+  readonly status: AofStatus = {
+    enabled: false,
+    rewriteInProgress: false,
+    rewriteScheduled: false,
+    lastRewriteSeconds: -1,
+    rewriteStartedAt: 0,
+    lastRewriteStatus: 'ok',
+    rewrites: 0,
+    consecutiveFailures: 0,
+    lastWriteStatus: 'ok',
+    lastWriteError: '',
+    currentSize: 0,
+    baseSize: 0,
+    delayedFsync: 0,
+  };
+  rdb: RdbCodec | null = null;
+
+  constructor(private readonly server: ServerContext) {
+    const cfg = server.config;
+    this.dir = path.join(cfg.get('dir'), cfg.get('appenddirname'));
+    this.manifestPath = path.join(this.dir, `${cfg.get('appendfilename')}.manifest`);
+  }
+
+  private get fileBase(): string {
+    return this.server.config.get('appendfilename');
+  }
+
+  /** Whether there is an AOF to load. */
+  exists(): boolean {
+    return fs.existsSync(this.manifestPath);
+  }
+
+  /** True while there are bytes not yet written to the file. */
+  get hasPending(): boolean {
+    return this.buf.length !== 0;
+  }
+
+  /** Append a write's effect to the buffer (the propagation sink). */
+  propagate(dbIndex: number, argv: readonly string[]): void {
+    if (this.fd === null) return;
+    if (dbIndex !== this.selectedDb) {
+      this.buf += encodeCommandText(['SELECT', String(dbIndex)]);
+      this.selectedDb = dbIndex;
+    }
+    this.buf += encodeCommandText(argv);
+  }
+
+  /**
+   * Write the buffer to the file (and fsync under `always`). Called before replies leave.
+   * On failure the data stays buffered, writes are refused with MISCONF, and with
+   * `always` the process exits, as Redis does: it must not acknowledge what it could not log.
+   */
+  flush(): void {
+    if (this.fd === null || this.buf.length === 0) return;
+    const data = Buffer.from(this.buf, 'latin1');
+    try {
+      let off = 0;
+      while (off < data.length) off += fs.writeSync(this.fd, data, off);
+      this.buf = '';
+      this.incrSize += data.length;
+      this.status.currentSize += data.length;
+      if (this.server.config.get('appendfsync') === 'always') fs.fsyncSync(this.fd);
+      else this.writtenSinceFsync = true;
+      if (this.status.lastWriteStatus === 'err') {
+        log('warn', 'AOF write error looks solved, Redis can write again.', {});
+        this.status.lastWriteStatus = 'ok';
+        this.status.lastWriteError = '';
+      }
+    } catch (err) {
+      const msg = (err as Error).message;
+      this.status.lastWriteStatus = 'err';
+      this.status.lastWriteError = msg;
+      log('error', 'Error writing to the AOF file', { error: msg });
+      if (this.server.config.get('appendfsync') === 'always') {
+        log('fatal', "Can't recover from AOF write error when the AOF fsync policy is 'always'. Exiting...", {});
+        process.exit(1);
+      }
+    }
+  }
+
+  /** Background fsync once a second for `everysec`. */
+  private fsyncTick(): void {
+    if (this.fd === null || !this.writtenSinceFsync) return;
+    if (this.server.config.get('appendfsync') !== 'everysec') return;
+    if (this.fsyncInFlight) {
+      this.status.delayedFsync++;
+      return;
+    }
+    this.writtenSinceFsync = false;
+    this.fsyncInFlight = true;
+    fs.fsync(this.fd, (err) => {
+      this.fsyncInFlight = false;
+      if (err) {
+        this.status.lastWriteStatus = 'err';
+        this.status.lastWriteError = err.message;
+        log('error', 'AOF fsync failed', { error: err.message });
+      }
+    });
+  }
+
+  private incrName(seq: number): string {
+    return `${this.fileBase}.${seq}.incr.aof`;
+  }
+
+  private writeManifest(): void {
+    writeFileAtomic(this.manifestPath, renderManifest(this.manifest));
+  }
+
+  /** Open for appending: the last incr file of the manifest, or a fresh set when there is none. */
+  async open(): Promise<void> {
+    fs.mkdirSync(this.dir, { recursive: true });
+    if (!this.exists()) {
+      // First start with appendonly on: the current dataset becomes the base, as Redis does.
+      await this.rewrite();
+    } else {
+      const last = this.manifest.incrs[this.manifest.incrs.length - 1];
+      if (!last) {
+        const seq = 1;
+        this.manifest.incrs.push({ file: this.incrName(seq), seq, type: 'i' });
+        this.writeManifest();
+      }
+      const incr = this.manifest.incrs[this.manifest.incrs.length - 1]!;
+      this.fd = fs.openSync(path.join(this.dir, incr.file), 'a');
+      this.selectedDb = -1;
+    }
+    this.status.enabled = true;
+    this.fsyncTimer = setInterval(() => this.fsyncTick(), 1000);
+    this.fsyncTimer.unref();
+  }
+
+  /**
+   * Load the AOF into the keyspace: base (RDB or AOF format), then each incr file. A
+   * truncated tail of the last file is trimmed with a warning (aof-load-truncated yes);
+   * anything else refuses to start, naming the file and offset.
+   */
+  async load(onProgress?: (loadedBytes: number, totalBytes: number) => void): Promise<{ keys: number; commands: number }> {
+    this.manifest = parseManifest(fs.readFileSync(this.manifestPath, 'latin1'), this.manifestPath);
+    const files: AofFileInfo[] = [...(this.manifest.base ? [this.manifest.base] : []), ...this.manifest.incrs];
+    let total = 0;
+    for (const f of files) {
+      try {
+        total += fs.statSync(path.join(this.dir, f.file)).size;
+      } catch {
+        throw new AofError(`The AOF file ${f.file} doesn't exist`);
+      }
+    }
+    const client = new ReplayClient(this.server);
+    let commands = 0;
+    let loaded = 0;
+    for (let i = 0; i < files.length; i++) {
+      const f = files[i]!;
+      const full = path.join(this.dir, f.file);
+      const data = fs.readFileSync(full);
+      const isLast = i === files.length - 1;
+      let start = 0;
+      if (data.length >= 5 && data.toString('latin1', 0, 5) === 'REDIS') {
+        if (!this.rdb) throw new AofError(`${f.file}: an RDB-format base needs the RDB codec`);
+        start = this.rdb.loadInto(this.server, data, full);
+      }
+      commands += await this.replay(client, data, start, full, isLast, (at) => onProgress?.(loaded + at, total));
+      loaded += data.length;
+      onProgress?.(loaded, total);
+      if (f.type === 'b') this.status.baseSize = data.length;
+    }
+    this.status.currentSize = total;
+    const last = files[files.length - 1];
+    this.incrSize = last && last.type === 'i' ? fs.statSync(path.join(this.dir, last.file)).size : 0;
+    return { keys: this.server.keyspace.totalKeys(), commands };
+  }
+
+  /**
+   * Replay RESP commands from data[start..]; returns the count. Yields to the event loop
+   * every ~50 ms so that clients get LOADING replies rather than silence, and reports
+   * progress about once a second.
+   */
+  private async replay(client: ReplayClient, data: Buffer, start: number, file: string, isLast: boolean, progress: (offset: number) => void): Promise<number> {
+    let lastYield = performance.now();
+    let lastReport = lastYield;
+    const reader = new RespReader({ maxBulkLen: Number.MAX_SAFE_INTEGER, authRequired: () => false });
+    reader.feed(data.subarray(start));
+    let n = 0;
+    let validUpTo = start;
+    let beforeMulti = -1;
+    for (;;) {
+      let argv: string[] | null;
+      try {
+        argv = reader.next();
+      } catch (err) {
+        if (err instanceof ProtocolError) {
+          throw new AofError(`Bad file format reading the append only file ${file} at offset ${validUpTo}: ${err.message}`);
+        }
+        throw err;
+      }
+      if (argv === null) break;
+      const spec = this.server.dispatch.resolve(client, argv);
+      if (typeof spec === 'string') {
+        throw new AofError(`Unknown command '${argv[0]}' reading the append only file ${file} at offset ${validUpTo}: ${spec}`);
+      }
+      const name = argv[0]!.toLowerCase();
+      if (name === 'multi') beforeMulti = validUpTo;
+      client.run(argv);
+      if (name === 'exec') beforeMulti = -1;
+      validUpTo = data.length - reader.buffered;
+      n++;
+      if ((n & 1023) === 0) {
+        const t = performance.now();
+        if (t - lastYield > 50) {
+          if (t - lastReport > 1000) {
+            progress(validUpTo);
+            lastReport = t;
+          }
+          await new Promise((r) => setImmediate(r));
+          lastYield = performance.now();
+        }
+      }
+    }
+    const rest = reader.buffered;
+    if (rest > 0 || beforeMulti >= 0) {
+      const cut = beforeMulti >= 0 ? beforeMulti : data.length - rest;
+      if (!isLast || this.server.config.get('aof-load-truncated') !== 'yes') {
+        throw new AofError(
+          `Unexpected end of file reading the append only file ${file} at offset ${cut}. You can: 1) Make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>. 2) Alternatively you can set the 'aof-load-truncated' configuration option to yes and restart the server.`,
+        );
+      }
+      log('warn', '!!! Warning: short read while loading the AOF file !!!', { file, offset: cut });
+      log('warn', `AOF ${file} loaded anyway because aof-load-truncated is enabled; truncated to offset ${cut}`, { file, offset: cut });
+      fs.truncateSync(file, cut);
+      if (beforeMulti >= 0) {
+        // The incomplete transaction was never executed (it was queued): drop its queue.
+        client.flags.multi = false;
+        client.multiQueue = [];
+      }
+    }
+    return n;
+  }
+
+  /**
+   * Rewrite: start a new incr file at once (new writes go there), then write a new base from
+   * a consistent snapshot in slices, then switch the manifest to [new base, new incr] and
+   * delete the old files. A crash at any point leaves a loadable manifest.
+   */
+  async rewrite(): Promise<void> {
+    if (this.status.rewriteInProgress) throw new AofError('Background append only file rewriting already in progress');
+    this.status.rewriteInProgress = true;
+    this.status.rewriteScheduled = false;
+    this.status.rewriteStartedAt = Date.now();
+    const started = performance.now();
+    fs.mkdirSync(this.dir, { recursive: true });
+    const seqBase = (this.manifest.base?.seq ?? 0) + 1;
+    const seqIncr = (this.manifest.incrs[this.manifest.incrs.length - 1]?.seq ?? 0) + 1;
+    // 1. Open the new incr file and make the manifest name it, so every write from now on
+    //    survives a crash even before the new base exists.
+    this.flush();
+    const newIncr: AofFileInfo = { file: this.incrName(seqIncr), seq: seqIncr, type: 'i' };
+    const newFd = fs.openSync(path.join(this.dir, newIncr.file), 'a');
+    const oldFd = this.fd;
+    const oldFiles = [...(this.manifest.base ? [this.manifest.base] : []), ...this.manifest.incrs];
+    this.manifest.incrs.push(newIncr);
+    this.writeManifest();
+    this.fd = newFd;
+    this.selectedDb = -1;
+    this.incrSize = 0;
+    if (oldFd !== null) {
+      try {
+        fs.fsyncSync(oldFd);
+      } finally {
+        fs.closeSync(oldFd);
+      }
+    }
+    // 2. The snapshot is taken now, at the same instant the incr file switched.
+    const snapshot = new KeyspaceSnapshot(this.server.keyspace);
+    const useRdb = this.rdb !== null && this.server.config.get('aof-use-rdb-preamble') === 'yes';
+    const baseName = `${this.fileBase}.${seqBase}.base.${useRdb ? 'rdb' : 'aof'}`;
+    const tmp = path.join(this.dir, `temp-rewriteaof-${process.pid}.aof`);
+    try {
+      const fd = fs.openSync(tmp, 'w');
+      try {
+        if (useRdb) await this.rdb!.writeSnapshot(this.server, snapshot, fd, { aofBase: true });
+        else await writeAofSnapshot(snapshot, fd);
+        fs.fsyncSync(fd);
+      } finally {
+        fs.closeSync(fd);
+      }
+      const baseSize = fs.statSync(tmp).size;
+      fs.renameSync(tmp, path.join(this.dir, baseName));
+      // 3. Switch: the new base plus the incr file opened at step 1.
+      this.manifest = { base: { file: baseName, seq: seqBase, type: 'b' }, incrs: [newIncr], history: [] };
+      this.writeManifest();
+      for (const f of oldFiles) fs.rmSync(path.join(this.dir, f.file), { force: true });
+      this.status.baseSize = baseSize;
+      this.status.currentSize = baseSize + this.incrSize;
+      this.status.lastRewriteStatus = 'ok';
+      this.status.rewrites++;
+      this.status.consecutiveFailures = 0;
+      log('info', 'Background AOF rewrite finished successfully', { base: baseName, bytes: baseSize, keys: snapshot.totalKeys });
+    } catch (err) {
+      snapshot.finish();
+      fs.rmSync(tmp, { force: true });
+      this.status.lastRewriteStatus = 'err';
+      this.status.consecutiveFailures++;
+      log('error', 'Background AOF rewrite failed', { error: (err as Error).message });
+      throw err;
+    } finally {
+      this.status.rewriteInProgress = false;
+      this.status.lastRewriteSeconds = Math.round((performance.now() - started) / 1000);
+    }
+  }
+
+  /** Automatic rewrite when the incr part grew by auto-aof-rewrite-percentage over the base. */
+  maybeAutoRewrite(): void {
+    if (this.fd === null || this.status.rewriteInProgress) return;
+    const pct = this.server.config.int('auto-aof-rewrite-percentage');
+    const min = this.server.config.int('auto-aof-rewrite-min-size');
+    if (pct === 0) return;
+    const size = this.status.baseSize + this.incrSize;
+    if (size < min) return;
+    const base = Math.max(1, this.status.baseSize);
+    if (((size - base) * 100) / base >= pct) {
+      log('info', 'Starting automatic rewriting of AOF', { growthPercent: Math.round(((size - base) * 100) / base) });
+      this.rewrite().catch(() => {});
+    }
+  }
+
+  /** Stop appending: flush, fsync and close (shutdown, CONFIG SET appendonly no). */
+  close(): void {
+    if (this.fsyncTimer) clearInterval(this.fsyncTimer);
+    this.fsyncTimer = null;
+    if (this.fd === null) return;
+    this.flush();
+    try {
+      fs.fsyncSync(this.fd);
+    } catch {
+      /* reported by flush */
+    }
+    fs.closeSync(this.fd);
+    this.fd = null;
+    this.status.enabled = false;
+  }
+}
+
+/** Write a snapshot as AOF commands (a .base.aof file), a slice per event-loop turn. */
+export async function writeAofSnapshot(snapshot: KeyspaceSnapshot, fd: number): Promise<void> {
+  let db = -1;
+  for (;;) {
+    const slice: SnapshotEntry[] = snapshot.nextSlice(1000);
+    if (slice.length === 0) break;
+    let text = '';
+    for (const e of slice) {
+      if (e.db !== db) {
+        text += encodeCommandText(['SELECT', String(e.db)]);
+        db = e.db;
+      }
+      for (const cmd of commandsForEntry(e.key, e.value, e.expireAt)) text += encodeCommandText(cmd);
+    }
+    const data = Buffer.from(text, 'latin1');
+    let off = 0;
+    while (off < data.length) off += fs.writeSync(fd, data, off);
+    await new Promise((r) => setImmediate(r));
+  }
+}

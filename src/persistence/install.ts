@@ -1,0 +1,186 @@
+/**
+ * Wires persistence into a data node: load at start (AOF when enabled, else RDB, as Redis),
+ * the AOF as a propagation sink with the reply gate, snapshots' copy-on-write hook, the
+ * `save` rules, INFO persistence and MISCONF refusals.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import './directives.js';
+import type { DataNode } from '../node.js';
+import { F } from '../commands/spec.js';
+import { keyPositions } from '../commands/spec.js';
+import { log } from '../observe/events.js';
+import { setReplyGate, type Session } from '../net/session.js';
+import { AppendOnlyFile } from './aof.js';
+import { activeSnapshot } from './snapshot.js';
+import { Snapshots } from './rdb-file.js';
+
+/** What persistence commands (SAVE, BGSAVE, BGREWRITEAOF, LASTSAVE) reach through the context. */
+export interface PersistenceApi {
+  aof: AppendOnlyFile | null;
+  snapshots: Snapshots;
+  /** Start AOF logging at run time (CONFIG SET appendonly yes): rewrite, then append. */
+  enableAof(): Promise<void>;
+  disableAof(): void;
+  rewriteAof(): Promise<void>;
+}
+
+declare module '../commands/context.js' {
+  interface ServerExtensions {
+    persistence?: PersistenceApi;
+  }
+}
+
+/** Commands that change keys the command table cannot name: the snapshot must be drained first. */
+const MASS_WRITES = new Set(['flushall', 'flushdb', 'swapdb', 'debug']);
+
+export function installPersistence(node: DataNode): void {
+  const snapshots = new Snapshots(node);
+  let aof: AppendOnlyFile | null = null;
+
+  // Replies wait for the AOF: collect the sessions that flushed while writes were buffered,
+  // write the buffer once, then let all their replies go (one AOF write per turn).
+  const held = new Set<Session>();
+  let scheduled = false;
+  const release = () => {
+    scheduled = false;
+    aof?.flush();
+    const sessions = [...held];
+    held.clear();
+    for (const s of sessions) s.flush();
+  };
+  setReplyGate((s) => {
+    if (aof === null || !aof.hasPending) return false;
+    held.add(s);
+    if (!scheduled) {
+      scheduled = true;
+      setImmediate(release);
+    }
+    return true;
+  });
+
+  node.dispatch.hooks.beforeWrite = (c, spec, argv) => {
+    const snap = activeSnapshot();
+    if (snap === null) return;
+    const name = spec.parent?.name ?? spec.name;
+    if (MASS_WRITES.has(name)) return snap.preserveAll();
+    for (const i of keyPositions(spec, argv)) snap.preserve(c.db.id, argv[i]!);
+    // MOVE and COPY write into another database too.
+    if (name === 'move' || name === 'copy') {
+      for (let i = 0; i < node.keyspace.dbs.length; i++) for (const k of keyPositions(spec, argv)) snap.preserve(i, argv[k]!);
+    }
+  };
+
+  // Writes are refused while the data cannot be persisted (MISCONF), as Redis does.
+  node.dispatch.hooks.guards.push((_c, spec) => {
+    if (!(spec.bits & F.write)) return null;
+    if (aof !== null && aof.status.lastWriteStatus === 'err') {
+      return `MISCONF Errors writing to the AOF file: ${aof.status.lastWriteError}`;
+    }
+    if (snapshots.lastBgsaveFailed && node.config.get('stop-writes-on-bgsave-error') === 'yes' && node.config.get('save') !== '') {
+      return "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.";
+    }
+    return null;
+  });
+
+  const api: PersistenceApi = {
+    get aof() {
+      return aof;
+    },
+    snapshots,
+    async enableAof() {
+      if (aof) return;
+      const a = new AppendOnlyFile(node);
+      a.rdb = snapshots.codec;
+      aof = a;
+      await a.rewrite();
+      await a.open();
+      node.addPropagationSink(a);
+    },
+    disableAof() {
+      if (!aof) return;
+      aof.close();
+      aof = null;
+    },
+    async rewriteAof() {
+      if (!aof) {
+        // Without appendonly, BGREWRITEAOF still writes a full AOF set, as Redis does.
+        const a = new AppendOnlyFile(node);
+        a.rdb = snapshots.codec;
+        await a.rewrite();
+        a.close();
+        return;
+      }
+      await aof.rewrite();
+    },
+  };
+  node.ext.persistence = api;
+
+  node.startupTasks.push(async () => {
+    const started = performance.now();
+    if (node.config.get('appendonly') === 'yes') {
+      const a = new AppendOnlyFile(node);
+      a.rdb = snapshots.codec;
+      if (a.exists()) {
+        const r = await a.load((done, total) => {
+          log('info', 'Loading AOF', { loadedBytes: done, totalBytes: total, percent: total ? Math.round((done * 100) / total) : 100 });
+        });
+        log('info', 'DB loaded from append only file', { seconds: ((performance.now() - started) / 1000).toFixed(3), keys: r.keys, commands: r.commands });
+      }
+      await a.open();
+      aof = a;
+      node.addPropagationSink(a);
+    } else {
+      const file = path.join(node.config.get('dir'), node.config.get('dbfilename'));
+      if (fs.existsSync(file)) {
+        const n = await snapshots.load(file);
+        log('info', 'DB loaded from disk', { seconds: ((performance.now() - started) / 1000).toFixed(3), keys: n });
+      }
+    }
+    snapshots.markLoaded();
+  });
+
+  node.config.watch('appendonly', (v) => {
+    if (node.loading) return;
+    if (v === 'yes' && !aof) api.enableAof().catch((err) => log('error', 'could not enable the AOF', { error: (err as Error).message }));
+    if (v === 'no' && aof) api.disableAof();
+  });
+
+  node.cronTasks.push(() => {
+    aof?.maybeAutoRewrite();
+    snapshots.cron();
+  });
+
+  node.shutdownHooks.push(async (opts) => {
+    aof?.close();
+    await snapshots.onShutdown(opts);
+  });
+
+  // INFO persistence: the core section with the real values of what exists.
+  const core = node.infoSections.get('persistence');
+  node.infoSections.set('persistence', () => {
+    const base = core ? core() : [];
+    const fields = new Map(typeof base === 'string' ? [] : base);
+    for (const [k, v] of snapshots.infoFields()) fields.set(k, v);
+    const st = aof?.status;
+    fields.set('aof_enabled', aof ? 1 : 0);
+    if (st) {
+      fields.set('aof_rewrite_in_progress', st.rewriteInProgress ? 1 : 0);
+      fields.set('aof_rewrite_scheduled', st.rewriteScheduled ? 1 : 0);
+      fields.set('aof_last_rewrite_time_sec', st.lastRewriteSeconds);
+      fields.set('aof_current_rewrite_time_sec', st.rewriteInProgress ? Math.round((Date.now() - st.rewriteStartedAt) / 1000) : -1);
+      fields.set('aof_last_bgrewrite_status', st.lastRewriteStatus);
+      fields.set('aof_rewrites', st.rewrites);
+      fields.set('aof_rewrites_consecutive_failures', st.consecutiveFailures);
+      fields.set('aof_last_write_status', st.lastWriteStatus);
+      fields.set('aof_current_size', st.currentSize);
+      fields.set('aof_base_size', st.baseSize);
+      fields.set('aof_pending_rewrite', 0);
+      fields.set('aof_buffer_length', 0);
+      fields.set('aof_pending_bio_fsync', 0);
+      fields.set('aof_delayed_fsync', st.delayedFsync);
+    }
+    fields.set('loading', node.loading ? 1 : 0);
+    return [...fields];
+  });
+}
