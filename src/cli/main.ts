@@ -1,9 +1,14 @@
 /**
- * The dssm command line: one executable, one subcommand per role.
+ * The dssm command line: one executable, one subcommand per role. Each subcommand lives in
+ * its own file and registers itself on the program (add one line to `subcommands`).
  */
 import { Command } from 'commander';
 import { DSSM_VERSION } from '../version.js';
-import { runServer } from './server.js';
+import { registerServer } from './server.js';
+
+type Register = (program: Command) => void;
+
+const subcommands: Register[] = [registerServer];
 
 export async function run(argv: string[]): Promise<void> {
   const program = new Command();
@@ -11,16 +16,6 @@ export async function run(argv: string[]): Promise<void> {
     .name('dssm')
     .description('Session-state store for service proxies: Redis-compatible data nodes, sentinels and mutual TLS')
     .version(DSSM_VERSION);
-
-  program
-    .command('server')
-    .description('Run a data node. Takes a redis.conf-style file and/or --directive value arguments, as redis-server does.')
-    .argument('[config-and-directives...]', 'optional config file, then --name value directives (e.g. --port 6380 --save "")')
-    .allowUnknownOption(true)
-    .helpOption('-h, --help', 'show help')
-    .action(async (args: string[]) => {
-      await runServer(args);
-    });
-
+  for (const register of subcommands) register(program);
   await program.parseAsync(argv);
 }

@@ -2,10 +2,23 @@
  * `dssm server`: parse configuration as redis-server does, start a data node, and shut
  * down cleanly on SIGTERM/SIGINT.
  */
+import type { Command } from 'commander';
 import { ConfigError, loadConfig, parseArgDirectives } from '../config/load.js';
 import { DataNode } from '../node.js';
 import { installLogger } from '../observe/log.js';
 import { log } from '../observe/events.js';
+
+export function registerServer(program: Command): void {
+  program
+    .command('server')
+    .description('Run a data node. Takes a redis.conf-style file and/or --directive value arguments, as redis-server does.')
+    .argument('[config-and-directives...]', 'optional config file, then --name value directives (e.g. --port 6380 --save "")')
+    .allowUnknownOption(true)
+    .helpOption('-h, --help', 'show help')
+    .action(async (args: string[]) => {
+      await runServer(args);
+    });
+}
 
 export async function runServer(args: string[]): Promise<void> {
   const logger = installLogger({ name: 'dssm-server' });
