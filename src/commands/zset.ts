@@ -758,7 +758,10 @@ function zsetOpGeneric(c: Client, argv: string[], dst: string | null, numkeysIdx
 
   if (cardinalityOnly) return c.reply.int(cardinality);
   if (dst !== null) return storeResult(c, dst, result, `z${op}store`);
-  const sorted = RZSet.fromEntries(result);
+  // Sorted through a skiplist, as Redis does: scores stay exactly as computed (-0 too).
+  const sorted = new RZSet();
+  sorted.listpack = false;
+  for (const [m, s] of result) sorted.set(m, s);
   rangeHeader(c, sorted.size(), withScores);
   for (const [m, s] of sorted.entries()) rangeItem(c, m, s, withScores);
 }

@@ -95,6 +95,15 @@ describe('sorted sets against redis-server', { skip: skipWithoutRedis() }, () =>
     await p.both(['CONFIG', 'SET', 'zset-max-listpack-entries', '128']);
     await p.both(['ZRANGESTORE', 'lp', 'sk', '0', '-1']);
     await p.both(['ZRANGE', 'lp', '0', '-1', 'WITHSCORES']);
+    await p.both(['ZADD', 'n', '1', 'a']);
+    await p.both(['ZINCRBY', 'n', '-0', 'nm']);
+    await p.both(['ZADD', 'n', 'INCR', '-0', 'nm2']);
+    await p.both(['ZRANGE', 'n', '0', '-1', 'WITHSCORES']);
+    await p.both(['ZUNION', '1', 'n', 'WEIGHTS', '-1', 'WITHSCORES']);
+    await p.both(['ZUNIONSTORE', 'nd', '1', 'n', 'WEIGHTS', '-1']);
+    await p.both(['ZRANGE', 'nd', '0', '-1', 'WITHSCORES']);
+    await p.both(['ZUNION', '2', 'f', 'f', 'WEIGHTS', '0', '1', 'WITHSCORES']);
+    await p.both(['ZINTER', '2', 'f', 'f', 'WEIGHTS', '1', '-1', 'AGGREGATE', 'SUM', 'WITHSCORES']);
     await p.both(['ZADD', 'g', '0', 'a']);
     await p.both(['ZADD', 'g', 'CH', '-0', 'a']);
     await p.both(['ZSCORE', 'g', 'a']);
