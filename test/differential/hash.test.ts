@@ -186,6 +186,27 @@ describe('hashes against redis-server', { skip: skipWithoutRedis() }, () => {
     }
   });
 
+  it('HINCRBYFLOAT agrees on random stored values and increments: exponents to the limits, hex, long digit strings', async () => {
+    await p.send(['FLUSHALL']);
+    const r = rng(12345);
+    const num = (): string => {
+      const k = r();
+      const sign = r() < 0.4 ? '-' : '';
+      if (k < 0.2) return sign + Math.floor(r() * 1e6);
+      if (k < 0.4) return sign + (r() * 10 ** Math.floor(r() * 30 - 15)).toPrecision(1 + Math.floor(r() * 20));
+      if (k < 0.5) return `${sign}1e${Math.floor(r() * 9900 - 4950)}`;
+      if (k < 0.6) return `${sign}0x${Math.floor(r() * 1e9).toString(16)}.${Math.floor(r() * 1e6).toString(16)}p${Math.floor(r() * 200 - 100)}`;
+      if (k < 0.7) return `${sign}${Math.floor(r() * 1e9)}${Math.floor(r() * 1e9)}.${Math.floor(r() * 1e9)}`;
+      if (k < 0.8) return `${sign}0.${'0'.repeat(Math.floor(r() * 20))}${Math.floor(r() * 1e6)}`;
+      if (k < 0.9) return sign + String(r() * 2 ** 64);
+      return `${sign}${Math.floor(r() * 100)}e${Math.floor(r() * 60 - 30)}`;
+    };
+    for (let i = 0; i < 400; i++) {
+      await p.both(['HSET', 'h', 'f', num()]);
+      await p.both(['HINCRBYFLOAT', 'h', 'f', num()]);
+    }
+  });
+
   it('HINCRBYFLOAT propagates HSET with the result; HINCRBY propagates itself', async () => {
     await p.send(['FLUSHALL']);
     const log = recordDssmPropagation(p);
