@@ -417,9 +417,10 @@ export class AppendOnlyFile {
         }
       }
     }
-    const rest = reader.buffered;
-    if (rest > 0 || beforeMulti >= 0) {
-      const cut = beforeMulti >= 0 ? beforeMulti : data.length - rest;
+    // The reader keeps the complete arguments of a partial request, so the safe cut is the
+    // end of the last complete command (or the start of an unfinished MULTI).
+    if (validUpTo < data.length || beforeMulti >= 0) {
+      const cut = beforeMulti >= 0 ? beforeMulti : validUpTo;
       if (!isLast || this.server.config.get('aof-load-truncated') !== 'yes') {
         throw new AofError(
           `Unexpected end of file reading the append only file ${file} at offset ${cut}. You can: 1) Make a backup of your AOF file, then use ./redis-check-aof --fix <filename.manifest>. 2) Alternatively you can set the 'aof-load-truncated' configuration option to yes and restart the server.`,
@@ -444,6 +445,10 @@ export class AppendOnlyFile {
    */
   async rewrite(): Promise<void> {
     if (this.status.rewriteInProgress) throw new AofError('Background append only file rewriting already in progress');
+    // Never replace a manifest this object has not read: sequence numbers continue from it.
+    if (this.manifest.base === null && this.manifest.incrs.length === 0 && this.exists()) {
+      this.manifest = parseManifest(fs.readFileSync(this.manifestPath, 'latin1'), this.manifestPath);
+    }
     this.status.rewriteInProgress = true;
     this.status.rewriteScheduled = false;
     this.status.rewriteStartedAt = Date.now();

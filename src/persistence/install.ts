@@ -138,10 +138,14 @@ export function installPersistence(node: DataNode): void {
       }
     }
     snapshots.markLoaded();
+    serving = true;
   });
 
+  // Run-time changes only (watch also calls back at once with the configured value,
+  // which the startup task handles after loading).
+  let serving = false;
   node.config.watch('appendonly', (v) => {
-    if (node.loading) return;
+    if (!serving || node.loading) return;
     if (v === 'yes' && !aof) api.enableAof().catch((err) => log('error', 'could not enable the AOF', { error: (err as Error).message }));
     if (v === 'no' && aof) api.disableAof();
   });
