@@ -12,7 +12,7 @@ export function registerServer(program: Command): void {
   program
     .command('server')
     .description('Run a data node. Takes a redis.conf-style file and/or --directive value arguments, as redis-server does.')
-    .argument('[config-and-directives...]', 'optional config file, then --name value directives (e.g. --port 6380 --save "")')
+    .argument('[config-and-directives...]', 'optional config file, then --name value directives (e.g. --port 6380 --save ""); --ephemeral keeps nothing on disk')
     .allowUnknownOption(true)
     .helpOption('-h, --help', 'show help')
     .action(async (args: string[]) => {
@@ -23,8 +23,10 @@ export function registerServer(program: Command): void {
 export async function runServer(args: string[]): Promise<void> {
   const logger = installLogger({ name: 'dssm-server' });
   let file: string | null = null;
-  let rest = args;
+  // --ephemeral: keep nothing on disk (no RDB save rules, no AOF), in one word.
+  let rest = args.flatMap((a) => (a === '--ephemeral' ? ['--save', '', '--appendonly', 'no'] : [a]));
   if (rest.length > 0 && !rest[0]!.startsWith('--')) {
+    // The first argument is a config file, as for redis-server.
     file = rest[0]!;
     rest = rest.slice(1);
   }
