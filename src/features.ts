@@ -12,10 +12,11 @@ import { installSlowlog } from './observe/slowlog.js';
 import { installLatency } from './observe/latency.js';
 import { installDebugGuard } from './commands/debug.js';
 import { installPersistence } from './persistence/install.js';
+import { installReplication } from './replication/install.js';
 
 type Installer = (node: DataNode) => void;
 
-const installers: Installer[] = [installLatency, installSlowlog, installDebugGuard, installCoreInfo, installBlocking, installPubSub, installTransactions, installPersistence];
+const installers: Installer[] = [installLatency, installSlowlog, installDebugGuard, installCoreInfo, installBlocking, installPubSub, installTransactions, installPersistence, installReplication];
 
 export function installServerFeatures(node: DataNode): void {
   for (const install of installers) install(node);

@@ -18,6 +18,7 @@ import { transactionCommands } from './transaction.js';
 import { clientCommands } from './client.js';
 import { debugCommands } from './debug.js';
 import { persistenceCommands } from './persistence.js';
+import { replicationCommands } from './replication.js';
 
 export const allGroups: readonly (readonly CommandSpec[])[] = [
   connectionCommands,
@@ -35,6 +36,7 @@ export const allGroups: readonly (readonly CommandSpec[])[] = [
   clientCommands,
   debugCommands,
   persistenceCommands,
+  replicationCommands,
 ];
 
 export function buildCommandTable(): Map<string, CommandSpec> {

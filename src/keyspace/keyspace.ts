@@ -81,7 +81,7 @@ export class Database {
     const v = this.dict.get(key);
     if (v === undefined) return undefined;
     if (this.expires.size !== 0 && this.isExpired(key)) {
-      if (this.ks.replicaMode) return undefined;
+      if (this.ks.replicaMode) return this.ks.applyingPrimary ? v : undefined;
       this.expire(key);
       return undefined;
     }
@@ -232,6 +232,8 @@ export class Keyspace {
   hooks: KeyspaceHooks = noHooks;
   /** True on replicas: keys are not expired locally (the primary sends DELs). */
   replicaMode = false;
+  /** Set while a replica applies its primary's stream: keys read as the primary saw them (expired or not). */
+  applyingPrimary = false;
   /** When true, every modification reaches hooks.modified (not only watched keys). */
   trackAllModifications = false;
   readonly stats: KeyspaceStats = {

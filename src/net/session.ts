@@ -45,6 +45,10 @@ let replyGate: ((s: Session) => boolean) | null = null;
 export function setReplyGate(gate: ((s: Session) => boolean) | null): void {
   replyGate = gate;
 }
+/** The gate in place, so that another subsystem (synchronous replication) can chain to it. */
+export function getReplyGate(): ((s: Session) => boolean) | null {
+  return replyGate;
+}
 
 export class Session implements Client {
   readonly id = nextClientId++;

@@ -48,20 +48,31 @@ function limitsFrom(server: ServerContext): EncodingLimits {
   };
 }
 
-/** Writes an RDB stream to a file descriptor, keeping the running CRC. */
+/** Where an RDB stream goes: a file descriptor, or a byte sink (diskless replication). */
+export type RdbOutput = number | ((b: Buffer) => void);
+
+/** Writes an RDB stream to a file descriptor or a sink, keeping the running CRC. */
 class RdbFileWriter {
   private crc: Crc64State = { lo: 0, hi: 0 };
   bytes = 0;
 
   constructor(
-    private readonly fd: number,
+    private readonly fd: RdbOutput,
     private readonly checksum: boolean,
   ) {}
 
   write(b: Buffer): void {
     if (this.checksum) crc64Update(this.crc, b);
-    let off = 0;
-    while (off < b.length) off += fs.writeSync(this.fd, b, off);
+    this.out(b);
+  }
+
+  private out(b: Buffer): void {
+    if (typeof this.fd !== 'number') {
+      this.fd(b);
+    } else {
+      let off = 0;
+      while (off < b.length) off += fs.writeSync(this.fd, b, off);
+    }
     this.bytes += b.length;
   }
 
@@ -73,9 +84,7 @@ class RdbFileWriter {
       crc.writeUInt32LE(this.crc.lo, 0);
       crc.writeUInt32LE(this.crc.hi, 4);
     }
-    let off = 0;
-    while (off < 8) off += fs.writeSync(this.fd, crc, off);
-    this.bytes += 8;
+    this.out(crc);
   }
 }
 
@@ -116,7 +125,7 @@ export function runSync<T>(steps: Generator<void, T>): T {
 export function* writeRdbSnapshot(
   server: ServerContext,
   snapshot: KeyspaceSnapshot,
-  fd: number,
+  fd: RdbOutput,
   opts: { aofBase: boolean; repl?: ReplicationStamp | null },
 ): Generator<void, number> {
   const limits = limitsFrom(server);

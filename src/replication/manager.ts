@@ -1,0 +1,552 @@
+/**
+ * Replication state of a data node, both roles:
+ *
+ * - As a primary: the backlog is a propagation sink (effects arrive as (db, argv); SELECT is
+ *   emitted when the database changes), replicas attach with PSYNC (+CONTINUE from the
+ *   backlog, or +FULLRESYNC with an RDB image made from a KeyspaceSnapshot while serving),
+ *   then receive the stream on their socket. They acknowledge with REPLCONF ACK.
+ * - As a replica: a PrimaryLink (replica.ts) applies the primary's stream and hands the
+ *   exact bytes to feedStream(), so the replica's offset and backlog equal the primary's
+ *   and sub-replicas (chaining) get the same bytes.
+ *
+ * Offsets follow Redis: master_repl_offset is the offset of the last stream byte.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Socket } from 'node:net';
+import type { Client } from '../commands/context.js';
+import type { DataNode } from '../node.js';
+import { log } from '../observe/events.js';
+import { encodeCommandText } from '../persistence/aof.js';
+import { runAsync, writeRdbSnapshot } from '../persistence/rdb-file.js';
+import { activeSnapshot, KeyspaceSnapshot } from '../persistence/snapshot.js';
+import { Backlog } from './backlog.js';
+import { PrimaryLink } from './replica.js';
+
+export const NO_REPLID = '0000000000000000000000000000000000000000';
+
+export function newReplId(): string {
+  return randomBytes(20).toString('hex');
+}
+
+export function encodeCommand(argv: readonly string[]): Buffer {
+  return Buffer.from(encodeCommandText(argv), 'latin1');
+}
+
+export type PeerState = 'wait_bgsave' | 'send_bulk' | 'online';
+
+/** A replica attached to us. */
+export interface Peer {
+  client: Client;
+  socket: Socket;
+  ip: string;
+  port: number;
+  state: PeerState;
+  ackOffset: number;
+  /** performance.now() of the last ACK (monotonic). */
+  ackAt: number;
+  capaEof: boolean;
+  capaPsync2: boolean;
+  /** After an EOF-marked transfer, the stream starts at the replica's first ACK (as Redis). */
+  waitFirstAck: boolean;
+  held: Buffer[];
+  /** Sent the payload header (EOF streaming) already. */
+  headerSent: boolean;
+  lastNewline: number;
+}
+
+interface PeerInfo {
+  port: number;
+  ip: string;
+  capa: Set<string>;
+}
+
+interface FullSyncJob {
+  replId: string;
+  offset: number;
+  chunks: Buffer[];
+  bytes: number;
+  tail: Buffer[];
+  peers: Peer[];
+  mark: string;
+  diskless: boolean;
+}
+
+interface AckWaiter {
+  target: number;
+  n: number;
+  done: (acked: number, timedOut: boolean) => void;
+  timer: NodeJS.Timeout | null;
+}
+
+export class Replication {
+  replId = newReplId();
+  replId2 = NO_REPLID;
+  offset = 0;
+  secondOffset = -1;
+  backlog: Backlog | null = null;
+  /** The database the stream last selected (-1: emit SELECT before the next command). */
+  private seldb = -1;
+  readonly peers: Peer[] = [];
+  private readonly peerInfo = new WeakMap<Client, PeerInfo>();
+  link: PrimaryLink | null = null;
+  primaryHost = '';
+  primaryPort = 0;
+  private job: FullSyncJob | null = null;
+  private waitingFull: Peer[] = [];
+  private noReplicasSince = Date.now();
+  readonly stats = { syncFull: 0, syncPartialOk: 0, syncPartialErr: 0 };
+  private outQ: Buffer[] = [];
+  private outScheduled = false;
+  private readonly ackWaiters = new Set<AckWaiter>();
+  private getAckScheduled = false;
+  private lastPing = performance.now();
+  private lastSecond = performance.now();
+  /** Told after every ACK (synchronous mode releases held replies). */
+  onAck: (() => void) | null = null;
+
+  constructor(readonly node: DataNode) {}
+
+  get isReplica(): boolean {
+    return this.primaryHost !== '';
+  }
+
+  /** Propagation sink: a write's effect on a primary. Replicas forward their primary's bytes instead. */
+  propagate(dbIndex: number, argv: readonly string[]): void {
+    if (this.backlog === null || this.isReplica) return;
+    if (dbIndex !== this.seldb) {
+      this.seldb = dbIndex;
+      this.feedStream(encodeCommand(['SELECT', String(dbIndex)]));
+    }
+    this.feedStream(encodeCommand(argv));
+  }
+
+  /** Append bytes to the stream: backlog, offset, replicas. */
+  feedStream(b: Buffer): void {
+    if (this.backlog === null) this.backlog = new Backlog(this.backlogSize());
+    this.backlog.append(b);
+    this.offset += b.length;
+    if (this.job !== null) this.job.tail.push(b);
+    if (this.peers.length !== 0) {
+      this.outQ.push(b);
+      if (!this.outScheduled) {
+        this.outScheduled = true;
+        queueMicrotask(() => this.flushOut());
+      }
+    }
+  }
+
+  /** Write queued stream bytes to the replicas that are online. */
+  flushOut(): void {
+    this.outScheduled = false;
+    const q = this.outQ;
+    if (q.length === 0) return;
+    this.outQ = [];
+    const data = q.length === 1 ? q[0]! : Buffer.concat(q);
+    for (const p of this.peers) {
+      if (p.state !== 'online') continue;
+      if (p.waitFirstAck) p.held.push(data);
+      else p.socket.write(data);
+    }
+  }
+
+  backlogSize(): number {
+    return Math.max(16 * 1024, this.node.config.int('repl-backlog-size'));
+  }
+
+  // ---------------------------------------------------------------- primary side
+
+  replconf(c: Client, argv: string[]): string | null {
+    if ((argv.length - 1) % 2 !== 0) return 'ERR syntax error';
+    let info = this.peerInfo.get(c);
+    if (!info) this.peerInfo.set(c, (info = { port: 0, ip: '', capa: new Set() }));
+    for (let i = 1; i < argv.length; i += 2) {
+      const opt = argv[i]!.toLowerCase();
+      const val = argv[i + 1]!;
+      switch (opt) {
+        case 'listening-port': {
+          const n = Number(val);
+          if (!Number.isInteger(n)) return 'ERR value is not an integer or out of range';
+          info.port = n;
+          break;
+        }
+        case 'ip-address':
+          info.ip = val;
+          break;
+        case 'capa':
+          info.capa.add(val.toLowerCase());
+          break;
+        case 'ack': {
+          const p = this.peers.find((x) => x.client === c);
+          if (p) this.ack(p, Number(val));
+          return ''; // no reply, as Redis
+        }
+        case 'getack':
+          if (this.link !== null && c.flags.primary) this.link.sendAck();
+          return '';
+        case 'rdb-only':
+        case 'rdb-filter-only':
+          break;
+        default:
+          return `ERR Unrecognized REPLCONF option: ${argv[i]}`;
+      }
+    }
+    return null;
+  }
+
+  private ack(p: Peer, off: number): void {
+    if (!Number.isFinite(off)) return;
+    if (off > p.ackOffset) p.ackOffset = off;
+    p.ackAt = performance.now();
+    if (p.waitFirstAck) {
+      p.waitFirstAck = false;
+      for (const b of p.held) p.socket.write(b);
+      p.held = [];
+    }
+    if (this.ackWaiters.size !== 0) this.checkWaiters();
+    this.onAck?.();
+  }
+
+  /** Replicas online whose acknowledged offset reaches target. */
+  countAcked(target: number): number {
+    let n = 0;
+    for (const p of this.peers) if (p.state === 'online' && p.ackOffset >= target) n++;
+    return n;
+  }
+
+  /** Replicas online with an ACK within maxLagMs (monotonic). */
+  countGood(maxLagMs: number): number {
+    const now = performance.now();
+    let n = 0;
+    for (const p of this.peers) if (p.state === 'online' && now - p.ackAt <= maxLagMs) n++;
+    return n;
+  }
+
+  /** PSYNC / SYNC from a client that becomes a replica. Returns an error text or null. */
+  psync(c: Client, argv: string[]): string | null {
+    if (c.flags.replica) return '';
+    if (this.isReplica && (this.link === null || this.link.state !== 'connected')) return "NOMASTERLINK Can't SYNC while not connected with my master";
+    const socket = (c as unknown as { socket?: Socket }).socket;
+    if (!socket) return 'ERR replication needs a network connection';
+    const info = this.peerInfo.get(c) ?? { port: 0, ip: '', capa: new Set<string>() };
+    // Replies queued before PSYNC go first; from here on we write the socket ourselves.
+    const pending = c.reply.take();
+    if (pending !== null) socket.write(pending);
+    c.flags.replica = true;
+    this.flushOut();
+    const ip = info.ip || c.addr.slice(0, c.addr.lastIndexOf(':'));
+    const peer: Peer = {
+      client: c,
+      socket,
+      ip,
+      port: info.port,
+      state: 'wait_bgsave',
+      ackOffset: 0,
+      ackAt: performance.now(),
+      capaEof: info.capa.has('eof'),
+      capaPsync2: info.capa.has('psync2'),
+      waitFirstAck: false,
+      held: [],
+      headerSent: false,
+      lastNewline: performance.now(),
+    };
+    const isPsync = argv[0]!.toLowerCase() === 'psync';
+    if (isPsync) {
+      const reqId = argv[1]!;
+      const reqOff = Number(argv[2]);
+      if (reqId !== '?' && this.backlog !== null && Number.isInteger(reqOff)) {
+        const idOk = reqId === this.replId || (reqId === this.replId2 && reqOff <= this.secondOffset);
+        const first = this.backlog.firstOffset(this.offset);
+        if (idOk && reqOff >= first && reqOff <= this.offset + 1) {
+          const data = this.backlog.since(reqOff, this.offset)!;
+          socket.write(peer.capaPsync2 ? `+CONTINUE ${this.replId}\r\n` : '+CONTINUE\r\n');
+          if (data.length) socket.write(data);
+          peer.state = 'online';
+          this.peers.push(peer);
+          this.stats.syncPartialOk++;
+          log('info', 'Partial resynchronization request accepted', { replica: c.addr, bytes: data.length });
+          return null;
+        }
+      }
+      if (reqId !== '?') this.stats.syncPartialErr++;
+    }
+    this.stats.syncFull++;
+    if (this.backlog === null && !this.isReplica) {
+      // A new history starts: Redis changes the ID when it creates the backlog.
+      this.replId = newReplId();
+      this.replId2 = NO_REPLID;
+      this.secondOffset = -1;
+    }
+    if (this.backlog === null) this.backlog = new Backlog(this.backlogSize());
+    this.peers.push(peer);
+    if (!isPsync) peer.capaEof = false;
+    (peer as Peer & { legacySync?: boolean }).legacySync = !isPsync;
+    this.fullSync(peer);
+    return null;
+  }
+
+  private fullSync(peer: Peer): void {
+    const job = this.job;
+    if (job !== null) {
+      // Join the transfer under way: it keeps every chunk, and the stream since its offset.
+      job.peers.push(peer);
+      this.fullResyncLine(peer, job);
+      if (peer.capaEof && job.diskless) {
+        peer.socket.write(`$EOF:${job.mark}\r\n`);
+        for (const ch of job.chunks) peer.socket.write(ch);
+        peer.headerSent = true;
+        peer.state = 'send_bulk';
+      }
+      return;
+    }
+    if (activeSnapshot() !== null) {
+      // A BGSAVE or AOF rewrite holds the snapshot: start when it ends.
+      this.waitingFull.push(peer);
+      return;
+    }
+    this.startJob([peer]);
+  }
+
+  private fullResyncLine(peer: Peer, job: FullSyncJob): void {
+    if ((peer as Peer & { legacySync?: boolean }).legacySync) return;
+    peer.socket.write(`+FULLRESYNC ${job.replId} ${job.offset}\r\n`);
+  }
+
+  private startJob(peers: Peer[]): void {
+    this.flushOut();
+    const snapshot = new KeyspaceSnapshot(this.node.keyspace);
+    const diskless = this.node.config.get('repl-diskless-sync') === 'yes';
+    const job: FullSyncJob = {
+      replId: this.replId,
+      offset: this.offset,
+      chunks: [],
+      bytes: 0,
+      tail: [],
+      peers: [...peers],
+      mark: randomBytes(20).toString('hex'),
+      diskless,
+    };
+    this.job = job;
+    const streamDb = this.isReplica && this.link ? this.link.client.db.id : 0;
+    // The stream after the snapshot starts with a SELECT (on a primary).
+    if (!this.isReplica) this.seldb = -1;
+    for (const p of job.peers) {
+      this.fullResyncLine(p, job);
+      if (p.capaEof && diskless) {
+        p.socket.write(`$EOF:${job.mark}\r\n`);
+        p.headerSent = true;
+        p.state = 'send_bulk';
+      }
+    }
+    log('info', 'Starting full synchronization', { replicas: peers.length, keys: snapshot.totalKeys, diskless });
+    const sink = (b: Buffer) => {
+      job.chunks.push(b);
+      job.bytes += b.length;
+      for (const p of job.peers) if (p.headerSent) p.socket.write(b);
+    };
+    void runAsync(writeRdbSnapshot(this.node, snapshot, sink, { aofBase: false, repl: { replId: job.replId, offset: job.offset, streamDb } }))
+      .then(() => this.finishJob(job))
+      .catch((err) => {
+        snapshot.finish();
+        log('error', 'full synchronization failed', { error: (err as Error).message });
+        this.job = null;
+        for (const p of job.peers) this.dropPeer(p);
+      });
+  }
+
+  private finishJob(job: FullSyncJob): void {
+    this.flushOut();
+    this.job = null;
+    const tail = job.tail.length ? Buffer.concat(job.tail) : null;
+    for (const p of job.peers) {
+      if (!this.peers.includes(p)) continue;
+      if (p.headerSent) {
+        p.socket.write(job.mark);
+        p.waitFirstAck = true;
+        if (tail) p.held.push(tail);
+      } else {
+        p.socket.write(`$${job.bytes}\r\n`);
+        for (const ch of job.chunks) p.socket.write(ch);
+        if (tail) p.socket.write(tail);
+      }
+      p.state = 'online';
+      p.ackAt = performance.now();
+    }
+    log('info', 'Synchronization with replicas succeeded', { replicas: job.peers.length, bytes: job.bytes });
+    this.startWaiting();
+  }
+
+  private startWaiting(): void {
+    if (this.waitingFull.length === 0 || this.job !== null || activeSnapshot() !== null) return;
+    const w = this.waitingFull.filter((p) => this.peers.includes(p));
+    this.waitingFull = [];
+    if (w.length) this.startJob(w);
+  }
+
+  dropPeer(p: Peer): void {
+    const i = this.peers.indexOf(p);
+    if (i >= 0) this.peers.splice(i, 1);
+    if (this.job) {
+      const j = this.job.peers.indexOf(p);
+      if (j >= 0) this.job.peers.splice(j, 1);
+    }
+    if (this.peers.length === 0) this.noReplicasSince = Date.now();
+    p.socket.destroy();
+  }
+
+  onClientClosed(c: Client): void {
+    if (!c.flags.replica) return;
+    const p = this.peers.find((x) => x.client === c);
+    if (p) this.dropPeer(p);
+    this.waitingFull = this.waitingFull.filter((x) => x.client !== c);
+  }
+
+  disconnectPeers(): void {
+    for (const p of [...this.peers]) {
+      const kill = (p.client as unknown as { kill?: (r: string) => void }).kill;
+      if (kill) kill.call(p.client, 'replication ID changed');
+      this.dropPeer(p);
+    }
+  }
+
+  /** Ask replicas for an ACK (once per event-loop turn). */
+  requestAcks(): void {
+    if (this.getAckScheduled || this.isReplica || this.peers.length === 0) return;
+    this.getAckScheduled = true;
+    setImmediate(() => {
+      this.getAckScheduled = false;
+      if (this.ackWaiters.size === 0 && !this.node.ext.replicationSync?.holding()) return;
+      this.feedStream(encodeCommand(['REPLCONF', 'GETACK', '*']));
+    });
+  }
+
+  /** WAIT: call done once n replicas acknowledged target, or at the timeout (0 = none). */
+  waitAcks(target: number, n: number, timeoutMs: number, done: (acked: number, timedOut: boolean) => void): () => void {
+    const w: AckWaiter = { target, n, done, timer: null };
+    this.ackWaiters.add(w);
+    if (timeoutMs > 0) {
+      w.timer = setTimeout(() => {
+        this.ackWaiters.delete(w);
+        done(this.countAcked(target), true);
+      }, timeoutMs);
+    }
+    this.requestAcks();
+    return () => {
+      if (w.timer) clearTimeout(w.timer);
+      this.ackWaiters.delete(w);
+    };
+  }
+
+  private checkWaiters(): void {
+    for (const w of [...this.ackWaiters]) {
+      const k = this.countAcked(w.target);
+      if (k >= w.n) {
+        this.ackWaiters.delete(w);
+        if (w.timer) clearTimeout(w.timer);
+        w.done(k, false);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- role changes
+
+  /** REPLICAOF host port. Returns false when already replicating from it. */
+  replicaOf(host: string, port: number): boolean {
+    if (this.isReplica && this.primaryHost === host && this.primaryPort === port) return false;
+    this.link?.stop();
+    this.link = null;
+    this.primaryHost = host;
+    this.primaryPort = port;
+    this.node.keyspace.replicaMode = true;
+    if (this.backlog === null) this.backlog = new Backlog(this.backlogSize());
+    this.link = new PrimaryLink(this, host, port);
+    this.link.start();
+    log('info', 'Connecting to MASTER', { host, port });
+    return true;
+  }
+
+  /** REPLICAOF NO ONE: become a primary; the old history stays reachable as replid2. */
+  promote(): void {
+    if (!this.isReplica) return;
+    this.link?.stop();
+    this.link = null;
+    this.primaryHost = '';
+    this.primaryPort = 0;
+    this.node.keyspace.replicaMode = false;
+    this.shiftReplId();
+    this.disconnectPeers();
+    this.seldb = -1;
+    this.noReplicasSince = Date.now();
+    log('info', 'MASTER MODE enabled', { replid: this.replId, replid2: this.replId2 });
+  }
+
+  shiftReplId(): void {
+    this.replId2 = this.replId;
+    this.secondOffset = this.offset + 1;
+    this.replId = newReplId();
+  }
+
+  /** A replica adopted its primary's snapshot: the history restarts at the primary's ID and offset. */
+  adoptPrimary(replId: string, offset: number): void {
+    this.replId = replId;
+    this.offset = offset;
+    this.replId2 = NO_REPLID;
+    this.secondOffset = -1;
+    this.backlog = new Backlog(this.backlogSize());
+    this.outQ = [];
+  }
+
+  /** +CONTINUE <id> with another ID than ours: the primary was promoted; keep ours as replid2. */
+  continued(newId: string | null): void {
+    if (newId && newId !== this.replId) {
+      this.replId2 = this.replId;
+      this.secondOffset = this.offset + 1;
+      this.replId = newId;
+      this.disconnectPeers();
+    }
+  }
+
+  // ---------------------------------------------------------------- cron
+
+  cron(): void {
+    const now = performance.now();
+    if (now - this.lastSecond < 1000) return;
+    this.lastSecond = now;
+    const cfg = this.node.config;
+    const timeoutMs = cfg.int('repl-timeout') * 1000;
+    if (!this.isReplica && this.peers.length !== 0) {
+      const period = cfg.int('repl-ping-replica-period') * 1000;
+      if (now - this.lastPing >= period) {
+        this.lastPing = now;
+        this.feedStream(encodeCommand(['PING']));
+      }
+    }
+    for (const p of [...this.peers]) {
+      if (p.state !== 'online' && !p.headerSent) {
+        if (now - p.lastNewline >= 1000) {
+          p.lastNewline = now;
+          p.socket.write('\n');
+        }
+      } else if (p.state === 'online' && now - p.ackAt > timeoutMs) {
+        log('warn', 'Disconnecting timedout replica', { replica: p.client.addr });
+        this.dropPeer(p);
+      }
+    }
+    this.startWaiting();
+    const ttl = cfg.int('repl-backlog-ttl');
+    if (!this.isReplica && this.peers.length === 0 && this.backlog !== null && ttl > 0 && Date.now() - this.noReplicasSince > ttl * 1000) {
+      this.backlog = null;
+      this.replId = newReplId();
+      this.replId2 = NO_REPLID;
+      this.secondOffset = -1;
+      log('info', 'Replication backlog freed after timeout', { seconds: ttl });
+    }
+    this.link?.cron(timeoutMs);
+  }
+}
+
+declare module '../commands/context.js' {
+  interface ServerExtensions {
+    replication?: Replication;
+    replicationSync?: { holding(): boolean };
+  }
+}

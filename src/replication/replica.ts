@@ -1,0 +1,390 @@
+/**
+ * The replica's link to its primary, as a Redis 7 replica speaks it:
+ *
+ *   PING, [AUTH [masteruser] masterauth], REPLCONF listening-port, REPLCONF capa eof capa psync2,
+ *   PSYNC <replid> <offset+1> (or ? -1)
+ *   → +FULLRESYNC <replid> <offset>, then the RDB as `$<len>\r\n<bytes>` or `$EOF:<mark>\r\n...<mark>`
+ *   → +CONTINUE [<replid>], then the stream from the requested offset
+ *
+ * The stream is applied command by command through a connectionless client flagged as the
+ * primary; each command's exact bytes then go to our own backlog (offset, sub-replicas).
+ * REPLCONF ACK goes back after every batch applied (promptly, for synchronous mode and
+ * WAIT) and every second.
+ */
+import type { Socket } from 'node:net';
+import { connectTo } from '../net/connect.js';
+import { findDirective } from '../config/schema.js';
+import { log } from '../observe/events.js';
+import { loadRdb, runAsync } from '../persistence/rdb-file.js';
+import { RdbReader } from '../persistence/rdb-value.js';
+import { ReplayClient } from '../persistence/replay-client.js';
+import type { Replication } from './manager.js';
+import { encodeCommand } from './manager.js';
+import { StreamParser } from './stream.js';
+
+export type LinkState = 'connect' | 'connecting' | 'handshake' | 'sync' | 'connected';
+
+class LinkClosed extends Error {}
+
+/** Line reading for the handshake. */
+class HandshakeReader {
+  buf: Buffer = Buffer.alloc(0);
+  private wake: (() => void) | null = null;
+  closed = false;
+  private readonly onData = (d: Buffer) => {
+    this.buf = this.buf.length ? Buffer.concat([this.buf, d]) : d;
+    this.wake?.();
+  };
+  private readonly onClose = () => {
+    this.closed = true;
+    this.wake?.();
+  };
+
+  constructor(private readonly sock: Socket) {
+    sock.on('data', this.onData);
+    sock.on('close', this.onClose);
+  }
+
+  async line(): Promise<string> {
+    for (;;) {
+      const nl = this.buf.indexOf(0x0a);
+      if (nl >= 0) {
+        const s = this.buf.toString('latin1', 0, nl).replace(/\r$/, '');
+        this.buf = this.buf.subarray(nl + 1);
+        return s;
+      }
+      if (this.closed) throw new LinkClosed('connection closed by the primary');
+      await new Promise<void>((r) => (this.wake = r));
+      this.wake = null;
+    }
+  }
+
+  /** Stop reading lines; returns what was received beyond them. */
+  detach(): Buffer {
+    this.sock.off('data', this.onData);
+    this.sock.off('close', this.onClose);
+    return this.buf;
+  }
+}
+
+export class PrimaryLink {
+  state: LinkState = 'connect';
+  private socket: Socket | null = null;
+  private stopped = false;
+  /** Date.now() of the last bytes from the primary. */
+  lastIo = 0;
+  /** Seconds (unix) since the link is down; 0 once connected. */
+  downSince = Math.floor(Date.now() / 1000);
+  /** Applies the primary's stream; kept across reconnections (its selected db persists). */
+  readonly client: ReplayClient;
+  private parser = new StreamParser();
+  private loadingRdb = false;
+  /** Transfer progress for INFO (master_sync_*). */
+  transfer: { total: number; read: number; lastIo: number } | null = null;
+  /** Offset of the stream bytes read (slave_read_repl_offset). */
+  readOffset = 0;
+  private ackScheduled = false;
+  private lastAckSent = -1;
+  private wake: (() => void) | null = null;
+
+  constructor(
+    private readonly repl: Replication,
+    readonly host: string,
+    readonly port: number,
+  ) {
+    this.client = new ReplayClient(repl.node);
+    this.client.flags.primary = true;
+    this.client.name = '';
+  }
+
+  start(): void {
+    void this.run();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.socket?.destroy();
+    this.wake?.();
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      try {
+        await this.session();
+      } catch (err) {
+        if (!this.stopped) log('warn', 'replication link failed', { host: this.host, port: this.port, error: (err as Error).message });
+      }
+      this.socket?.destroy();
+      this.socket = null;
+      if (this.state === 'connected' || this.state === 'sync') this.downSince = Math.floor(Date.now() / 1000);
+      this.state = 'connect';
+      this.transfer = null;
+      if (this.stopped) break;
+      await new Promise<void>((r) => {
+        this.wake = r;
+        setTimeout(r, 1000).unref();
+      });
+      this.wake = null;
+    }
+  }
+
+  private send(sock: Socket, argv: string[]): void {
+    sock.write(encodeCommand(argv));
+  }
+
+  /** One connection: handshake, transfer, stream until it closes. */
+  private async session(): Promise<void> {
+    const cfg = this.repl.node.config;
+    this.state = 'connecting';
+    const sock = await connectTo({ host: this.host, port: this.port, tls: findDirective('tls-replication') !== undefined && cfg.get('tls-replication') === 'yes', timeoutMs: cfg.int('repl-timeout') * 1000 });
+    if (this.stopped) {
+      sock.destroy();
+      return;
+    }
+    this.socket = sock;
+    sock.on('error', () => {});
+    this.state = 'handshake';
+    this.lastIo = Date.now();
+    const rd = new HandshakeReader(sock);
+    const ask = async (argv: string[]): Promise<string> => {
+      this.send(sock, argv);
+      for (;;) {
+        const l = await rd.line();
+        this.lastIo = Date.now();
+        if (l !== '') return l;
+      }
+    };
+    let r = await ask(['PING']);
+    if (r.startsWith('-') && !/^-(NOAUTH|NOPERM|ERR operation not permitted)/.test(r)) throw new Error(`Error reply to PING from master: '${r}'`);
+    const pass = cfg.get('masterauth');
+    if (pass !== '') {
+      const user = cfg.get('masteruser');
+      r = await ask(user !== '' ? ['AUTH', user, pass] : ['AUTH', pass]);
+      if (r.startsWith('-')) throw new Error(`Unable to AUTH to MASTER: ${r}`);
+    }
+    const announcePort = cfg.int('replica-announce-port') || cfg.int('port');
+    await ask(['REPLCONF', 'listening-port', String(announcePort)]);
+    const announceIp = cfg.get('replica-announce-ip');
+    if (announceIp !== '') await ask(['REPLCONF', 'ip-address', announceIp]);
+    await ask(['REPLCONF', 'capa', 'eof', 'capa', 'psync2']);
+    const repl = this.repl;
+    const psyncArgs = this.canContinue() ? [repl.replId, String(repl.offset + 1)] : ['?', '-1'];
+    r = await ask(['PSYNC', ...psyncArgs]);
+    let rest: Buffer;
+    if (r.startsWith('+FULLRESYNC')) {
+      const [, id, off] = r.split(' ');
+      this.state = 'sync';
+      const [rdb] = await this.receiveRdb(sock, rd);
+      await this.loadSnapshot(rdb, id!, Number(off));
+      sock.removeAllListeners('data');
+      rest = Buffer.alloc(0);
+    } else if (r.startsWith('+CONTINUE')) {
+      const id = r.split(' ')[1] ?? null;
+      rest = rd.detach();
+      this.parser = new StreamParser();
+      repl.continued(id);
+      log('info', 'Successful partial resynchronization with master', { replid: repl.replId, offset: repl.offset });
+    } else {
+      throw new Error(`Unexpected reply to PSYNC from master: ${r}`);
+    }
+    this.state = 'connected';
+    this.downSince = 0;
+    this.readOffset = repl.offset;
+    this.sendAck();
+    await new Promise<void>((resolve) => {
+      sock.on('data', (d: Buffer) => this.onStream(d));
+      sock.on('close', () => resolve());
+      if (sock.destroyed) resolve();
+      if (rest.length) this.onStream(rest);
+      else this.applyStream();
+    });
+  }
+
+  /** Whether our history may continue the primary's: we had synced, or were a primary. */
+  private canContinue(): boolean {
+    return this.repl.backlog !== null || this.repl.offset > 0;
+  }
+
+  private receiveRdb(sock: Socket, rd: HandshakeReader): Promise<[Buffer, Buffer]> {
+    return (async () => {
+      let header = '';
+      while (header === '') header = await rd.line();
+      this.lastIo = Date.now();
+      if (header.startsWith('-')) throw new Error(`MASTER aborted replication with an error: ${header}`);
+      if (header[0] !== '$') throw new Error(`Bad protocol from MASTER, the first byte is not '$': ${header}`);
+      const first = rd.detach();
+      const eof = header.startsWith('$EOF:');
+      const mark = eof ? Buffer.from(header.slice(5), 'latin1') : null;
+      const len = eof ? -1 : Number(header.slice(1));
+      this.transfer = { total: len, read: 0, lastIo: Date.now() };
+      const chunks: Buffer[] = [];
+      let total = 0;
+      let tail: Buffer = Buffer.alloc(0);
+      return await new Promise<[Buffer, Buffer]>((resolve, reject) => {
+        const onData = (d: Buffer): void => {
+          this.lastIo = Date.now();
+          this.transfer!.lastIo = this.lastIo;
+          if (mark) {
+            const win = Buffer.concat([tail, d]);
+            const at = win.indexOf(mark);
+            if (at >= 0) {
+              // The mark ends the payload; bytes after it are the stream.
+              const inD = at - tail.length; // where the mark starts within d (may be negative)
+              const body = Buffer.concat(chunks);
+              const keep = body.subarray(0, body.length + Math.min(0, inD));
+              const last = inD > 0 ? d.subarray(0, inD) : Buffer.alloc(0);
+              done(Buffer.concat([keep, last]), d.subarray(inD + mark.length));
+              return;
+            }
+            chunks.push(d);
+            total += d.length;
+            this.transfer!.read = total;
+            tail = win.subarray(Math.max(0, win.length - mark.length));
+          } else {
+            const need = len - total;
+            if (d.length >= need) {
+              chunks.push(d.subarray(0, need));
+              done(Buffer.concat(chunks), d.subarray(need));
+              return;
+            }
+            chunks.push(d);
+            total += d.length;
+            this.transfer!.read = total;
+          }
+        };
+        const onClose = () => {
+          cleanup();
+          reject(new LinkClosed('connection lost during the transfer'));
+        };
+        const cleanup = () => {
+          sock.off('data', onData);
+          sock.off('close', onClose);
+        };
+        const done = (rdb: Buffer, rest: Buffer) => {
+          cleanup();
+          // Stream bytes that arrive while the snapshot loads wait in the parser.
+          this.parser = new StreamParser();
+          this.parser.feed(rest);
+          this.loadingRdb = true;
+          sock.on('data', (x: Buffer) => {
+            this.lastIo = Date.now();
+            this.parser.feed(x);
+          });
+          resolve([rdb, Buffer.alloc(0)]);
+        };
+        sock.on('close', onClose);
+        sock.on('data', onData);
+        if (first.length) onData(first);
+      });
+    })();
+  }
+
+  private async loadSnapshot(rdb: Buffer, replId: string, offset: number): Promise<void> {
+    const repl = this.repl;
+    const node = repl.node;
+    log('info', 'MASTER <-> REPLICA sync: Loading DB in memory', { bytes: rdb.length });
+    // Our own replicas must resync from the new history.
+    repl.disconnectPeers();
+    const pending = this.parser;
+    node.loading = true;
+    try {
+      for (const db of node.keyspace.dbs) {
+        db.dict.clear();
+        db.expires.clear();
+      }
+      await runAsync(loadRdb(node, rdb, 'the primary'));
+      this.client.db = node.keyspace.db(streamDbOf(rdb));
+    } finally {
+      node.loading = false;
+    }
+    repl.adoptPrimary(replId, offset);
+    this.parser = pending;
+    this.loadingRdb = false;
+    this.transfer = null;
+    log('info', 'MASTER <-> REPLICA sync: Finished with success', { replid: replId, offset });
+    const persistence = node.ext.persistence;
+    if (persistence?.aof) persistence.rewriteAof().catch(() => {});
+  }
+
+  private onStream(d: Buffer): void {
+    this.lastIo = Date.now();
+    this.parser.feed(d);
+    if (!this.loadingRdb) this.applyStream();
+  }
+
+  /** Apply every complete command received. */
+  private applyStream(): void {
+    const repl = this.repl;
+    const ks = repl.node.keyspace;
+    const before = repl.offset;
+    ks.applyingPrimary = true;
+    try {
+      for (;;) {
+        let cmd;
+        try {
+          cmd = this.parser.next();
+        } catch (err) {
+          log('warn', 'protocol error in the replication stream', { error: (err as Error).message });
+          this.socket?.destroy();
+          return;
+        }
+        if (cmd === null) break;
+        const argv = cmd.argv;
+        this.readOffset += cmd.raw.length;
+        if (argv.length !== 0) {
+          const name = argv[0]!;
+          if (name.length === 8 && name.toLowerCase() === 'replconf') {
+            if (argv[1]?.toLowerCase() === 'getack') this.sendAck();
+          } else if (!(name.length === 4 && name.toLowerCase() === 'ping')) {
+            const err = this.client.run(argv);
+            if (err !== null) log('warn', 'command from the primary failed', { command: name, error: err });
+          }
+        }
+        repl.feedStream(Buffer.from(cmd.raw));
+      }
+    } finally {
+      ks.applyingPrimary = false;
+    }
+    if (repl.offset !== before) this.scheduleAck();
+  }
+
+  private scheduleAck(): void {
+    if (this.ackScheduled) return;
+    this.ackScheduled = true;
+    setImmediate(() => {
+      this.ackScheduled = false;
+      if (this.repl.offset !== this.lastAckSent) this.sendAck();
+    });
+  }
+
+  sendAck(): void {
+    const s = this.socket;
+    if (s === null || this.state !== 'connected' || s.destroyed) return;
+    this.lastAckSent = this.repl.offset;
+    s.write(encodeCommand(['REPLCONF', 'ACK', String(this.repl.offset)]));
+  }
+
+  cron(timeoutMs: number): void {
+    if (this.state === 'connected') this.sendAck();
+    if (this.socket !== null && this.state !== 'connect' && this.state !== 'connecting' && Date.now() - this.lastIo > timeoutMs) {
+      log('warn', 'MASTER timeout: no data nor PING received', {});
+      this.socket.destroy();
+    }
+  }
+}
+
+/** The repl-stream-db aux field of an RDB image (the db the stream continues in), else 0. */
+function streamDbOf(rdb: Buffer): number {
+  try {
+    const r = new RdbReader(rdb, 9);
+    while (r.pos < rdb.length && rdb[r.pos] === 0xfa) {
+      r.pos++;
+      const k = r.string();
+      const v = r.string();
+      if (k === 'repl-stream-db') return Number(v) || 0;
+    }
+  } catch {
+    /* no aux */
+  }
+  return 0;
+}
