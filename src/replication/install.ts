@@ -16,6 +16,7 @@ import { F } from '../commands/spec.js';
 import type { DataNode } from '../node.js';
 import { getReplyGate, setReplyGate, type Session } from '../net/session.js';
 import { NO_REPLID, Replication } from './manager.js';
+import { cancelWait } from '../commands/replication.js';
 
 const b = (name: string, def: 'yes' | 'no', aliases?: string[]) => ({ name, aliases, type: 'bool' as const, default: def, mutable: true });
 const i = (name: string, def: string, min: number, aliases?: string[], max?: number) => ({ name, aliases, type: 'int' as const, default: def, mutable: true, min, max });
@@ -68,6 +69,7 @@ export function installReplication(node: DataNode): void {
   node.addPropagationSink(repl);
   node.closeHooks.push((c) => {
     repl.onClientClosed(c);
+    cancelWait(c);
     releaseHeld(c as Session, null);
   });
   node.cronTasks.push(() => repl.cron());
