@@ -4,11 +4,12 @@
  */
 import { Command } from 'commander';
 import { DSSM_VERSION } from '../version.js';
+import { registerSentinel } from './sentinel.js';
 import { registerServer } from './server.js';
 
 type Register = (program: Command) => void;
 
-const subcommands: Register[] = [registerServer];
+const subcommands: Register[] = [registerServer, registerSentinel];
 
 export async function run(argv: string[]): Promise<void> {
   const program = new Command();

@@ -1,0 +1,287 @@
+/**
+ * sentinel.conf, read and rewritten as redis-sentinel does. The file holds both what the
+ * operator wrote (`sentinel monitor`, timeouts, ...) and the state the sentinel learns
+ * (`sentinel known-replica`, `known-sentinel`, epochs, `myid`), so a restarted sentinel
+ * resumes where it stopped. Rewrites are atomic: write a temporary file, fsync, rename.
+ */
+import { randomBytes } from 'node:crypto';
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { ConfigError, parseArgDirectives, parseConfigText, type ConfigLine } from '../config/load.js';
+import { DEFAULT_DOWN_AFTER, DEFAULT_FAILOVER_TIMEOUT, DEFAULT_PARALLEL_SYNCS } from './state.js';
+
+export interface MasterConfig {
+  name: string;
+  host: string;
+  port: number;
+  quorum: number;
+  downAfter: number;
+  failoverTimeout: number;
+  parallelSyncs: number;
+  authPass: string | null;
+  authUser: string | null;
+  notificationScript: string | null;
+  clientReconfigScript: string | null;
+  configEpoch: number;
+  leaderEpoch: number;
+  knownReplicas: { host: string; port: number }[];
+  knownSentinels: { host: string; port: number; runid: string }[];
+  renameCommands: [string, string][];
+}
+
+export interface SentinelConfig {
+  /** The file state is persisted to; null runs without persistence (tests, embedding). */
+  file: string | null;
+  port: number;
+  bind: string[];
+  myid: string | null;
+  currentEpoch: number;
+  announceIp: string | null;
+  announcePort: number;
+  resolveHostnames: boolean;
+  announceHostnames: boolean;
+  denyScriptsReconfig: boolean;
+  requirepass: string | null;
+  sentinelUser: string | null;
+  sentinelPass: string | null;
+  /** tls-replication: use TLS on links to data nodes and other sentinels. */
+  tlsLinks: boolean;
+  masters: MasterConfig[];
+  /** Directives that are not sentinel state (port, dir, logfile, tls-*, ...), kept verbatim on rewrite. */
+  otherLines: string[];
+  /** Raw values of non-sentinel directives (for CONFIG-like lookups). */
+  directives: Map<string, string[]>;
+}
+
+export function defaultConfig(): SentinelConfig {
+  return {
+    file: null,
+    port: 26379,
+    bind: ['*', '-::*'],
+    myid: null,
+    currentEpoch: 0,
+    announceIp: null,
+    announcePort: 0,
+    resolveHostnames: false,
+    announceHostnames: false,
+    denyScriptsReconfig: true,
+    requirepass: null,
+    sentinelUser: null,
+    sentinelPass: null,
+    tlsLinks: false,
+    masters: [],
+    otherLines: [],
+    directives: new Map(),
+  };
+}
+
+export function newMasterConfig(name: string, host: string, port: number, quorum: number): MasterConfig {
+  return {
+    name,
+    host,
+    port,
+    quorum,
+    downAfter: DEFAULT_DOWN_AFTER,
+    failoverTimeout: DEFAULT_FAILOVER_TIMEOUT,
+    parallelSyncs: DEFAULT_PARALLEL_SYNCS,
+    authPass: null,
+    authUser: null,
+    notificationScript: null,
+    clientReconfigScript: null,
+    configEpoch: 0,
+    leaderEpoch: 0,
+    knownReplicas: [],
+    knownSentinels: [],
+    renameCommands: [],
+  };
+}
+
+function yesno(v: string | undefined, l: ConfigLine): boolean {
+  const s = (v ?? '').toLowerCase();
+  if (s === 'yes') return true;
+  if (s === 'no') return false;
+  throw new ConfigError(l.source, l.line, l.text, "argument must be 'yes' or 'no'");
+}
+
+function int(v: string | undefined, l: ConfigLine, min = 0): number {
+  if (v === undefined || !/^-?\d+$/.test(v)) throw new ConfigError(l.source, l.line, l.text, 'Invalid argument');
+  const n = Number(v);
+  if (n < min) throw new ConfigError(l.source, l.line, l.text, 'Invalid argument');
+  return n;
+}
+
+export function isValidRunId(s: string): boolean {
+  return /^[0-9a-fA-F]{40}$/.test(s);
+}
+
+/** Apply one `sentinel ...` line (words without the leading "sentinel"). */
+function applySentinelDirective(cfg: SentinelConfig, w: string[], l: ConfigLine): void {
+  const sub = (w[0] ?? '').toLowerCase();
+  const bad = (reason: string) => new ConfigError(l.source, l.line, l.text, reason);
+  const master = (name: string | undefined): MasterConfig => {
+    const m = cfg.masters.find((x) => x.name === name);
+    if (!m) throw bad('No such master with specified name.');
+    return m;
+  };
+  switch (sub) {
+    case 'monitor': {
+      if (w.length !== 5) throw bad('Wrong number of arguments for sentinel monitor');
+      const quorum = int(w[4], l);
+      if (quorum <= 0) throw bad('Quorum must be 1 or greater.');
+      if (cfg.masters.some((m) => m.name === w[1])) throw bad('Duplicated master name.');
+      const port = int(w[3], l);
+      if (port <= 0 || port > 65535) throw bad('Invalid port number');
+      cfg.masters.push(newMasterConfig(w[1]!, w[2]!, port, quorum));
+      return;
+    }
+    case 'down-after-milliseconds':
+      master(w[1]).downAfter = int(w[2], l, 1);
+      return;
+    case 'failover-timeout':
+      master(w[1]).failoverTimeout = int(w[2], l, 1);
+      return;
+    case 'parallel-syncs':
+      master(w[1]).parallelSyncs = int(w[2], l);
+      return;
+    case 'auth-pass':
+      master(w[1]).authPass = w[2] ?? '';
+      return;
+    case 'auth-user':
+      master(w[1]).authUser = w[2] ?? '';
+      return;
+    case 'notification-script':
+      master(w[1]).notificationScript = w[2] ?? null;
+      return;
+    case 'client-reconfig-script':
+      master(w[1]).clientReconfigScript = w[2] ?? null;
+      return;
+    case 'rename-command':
+      master(w[1]).renameCommands.push([w[2] ?? '', w[3] ?? '']);
+      return;
+    case 'config-epoch':
+      master(w[1]).configEpoch = int(w[2], l);
+      return;
+    case 'leader-epoch':
+      master(w[1]).leaderEpoch = int(w[2], l);
+      return;
+    case 'known-slave':
+    case 'known-replica': {
+      const m = master(w[1]);
+      m.knownReplicas.push({ host: w[2]!, port: int(w[3], l, 1) });
+      return;
+    }
+    case 'known-sentinel': {
+      const m = master(w[1]);
+      if (w.length !== 5 || !isValidRunId(w[4]!)) throw bad('Wrong hostname or port for sentinel.');
+      m.knownSentinels.push({ host: w[2]!, port: int(w[3], l, 1), runid: w[4]! });
+      return;
+    }
+    case 'current-epoch':
+      cfg.currentEpoch = int(w[1], l);
+      return;
+    case 'myid':
+      if (!isValidRunId(w[1] ?? '')) throw bad('Malformed Sentinel id in myid option.');
+      cfg.myid = w[1]!.toLowerCase();
+      return;
+    case 'announce-ip':
+      cfg.announceIp = w[1] && w[1].length > 0 ? w[1] : null;
+      return;
+    case 'announce-port':
+      cfg.announcePort = int(w[1], l);
+      return;
+    case 'deny-scripts-reconfig':
+      cfg.denyScriptsReconfig = yesno(w[1], l);
+      return;
+    case 'resolve-hostnames':
+      cfg.resolveHostnames = yesno(w[1], l);
+      return;
+    case 'announce-hostnames':
+      cfg.announceHostnames = yesno(w[1], l);
+      return;
+    case 'sentinel-user':
+      cfg.sentinelUser = w[1] ?? null;
+      return;
+    case 'sentinel-pass':
+      cfg.sentinelPass = w[1] ?? null;
+      return;
+    case 'master-reboot-down-after-period':
+      master(w[1]);
+      return;
+    default:
+      throw bad('Unrecognized sentinel configuration statement.');
+  }
+}
+
+/** Build the sentinel configuration from a file (optional) and `--name value` arguments. */
+export function loadSentinelConfig(file: string | null, args: readonly string[] = []): SentinelConfig {
+  const cfg = defaultConfig();
+  const lines: ConfigLine[] = [];
+  if (file) {
+    cfg.file = resolve(file);
+    let text: string;
+    try {
+      text = readFileSync(cfg.file, 'utf8');
+    } catch (err) {
+      throw new ConfigError(file, 0, '', `Can't open config file: ${(err as Error).message}`);
+    }
+    lines.push(...parseConfigText(text, file));
+  }
+  const argLines = parseArgDirectives(args);
+  // redis-sentinel also accepts `--sentinel` alone (the mode switch); drop it.
+  lines.push(...argLines.filter((l) => !(l.words[0]?.toLowerCase() === 'sentinel' && l.words.length <= 2 && (l.words[1] ?? '') === '')));
+  for (const l of lines) {
+    const name = l.words[0]!.toLowerCase();
+    if (name === 'sentinel') {
+      applySentinelDirective(cfg, l.words.slice(1), l);
+      continue;
+    }
+    switch (name) {
+      case 'port':
+        cfg.port = int(l.words[1], l);
+        break;
+      case 'bind':
+        cfg.bind = l.words.slice(1);
+        break;
+      case 'requirepass':
+        cfg.requirepass = l.words[1] ? l.words[1] : null;
+        break;
+      case 'tls-replication':
+        cfg.tlsLinks = yesno(l.words[1], l);
+        break;
+      default:
+        break;
+    }
+    if (l.source !== 'command line' || !cfg.otherLines.includes(l.text)) {
+      cfg.directives.set(name, l.words.slice(1));
+      // Argument directives are written to the file too, as redis-sentinel's rewrite does.
+      cfg.otherLines.push(l.source === 'command line' ? l.words.map(quote).join(' ') : l.text);
+    }
+  }
+  return cfg;
+}
+
+/** Quote a word for the config file when needed (Redis's sdscatrepr style). */
+export function quote(s: string): string {
+  if (s !== '' && /^[A-Za-z0-9_.:\/@*+,=-]+$/.test(s)) return s;
+  return '"' + s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n').replace(/\r/g, '\\r') + '"';
+}
+
+/** Write text to path atomically: temporary file in the same directory, fsync, rename. */
+export function writeFileAtomic(path: string, text: string): void {
+  const tmp = resolve(dirname(path), `.${randomBytes(6).toString('hex')}.tmp-sentinel`);
+  const fd = openSync(tmp, 'w', 0o644);
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+  try {
+    const dfd = openSync(dirname(path), 'r');
+    fsyncSync(dfd);
+    closeSync(dfd);
+  } catch {
+    /* directory fsync is best effort */
+  }
+}

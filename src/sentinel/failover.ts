@@ -1,0 +1,263 @@
+/**
+ * The failover state machine: wait for election, select a replica, promote it, reconfigure
+ * the other replicas, then switch the monitored address. Same states, events and timeouts
+ * as redis-sentinel, with one difference: promotion is confirmed from the replies of the
+ * promotion commands (an INFO pipelined behind them) instead of the next INFO poll.
+ */
+import { performance } from 'node:perf_hooks';
+import { ReplyError } from './client.js';
+import { getLeader, voteLeader } from './election.js';
+import { refreshInstanceInfo, sendSlaveOf } from './monitor.js';
+import type { Sentinel } from './server.js';
+import { ASK_PERIOD, ELECTION_TIMEOUT, FailoverState, Flag, INFO_PERIOD, MAX_DESYNC, PING_PERIOD, SLAVE_RECONF_TIMEOUT, type Instance } from './state.js';
+
+const now = () => performance.now();
+
+/** Ask the other sentinels whether they see the primary down (and, in a failover, for votes). */
+export function askMasterStateToOtherSentinels(s: Sentinel, master: Instance, forced: boolean): void {
+  for (const p of master.sentinels.values()) {
+    const elapsed = now() - p.lastMasterDownReplyTime;
+    if (elapsed > ASK_PERIOD * 5) {
+      p.flags &= ~Flag.MASTER_DOWN;
+      p.leader = null;
+    }
+    if (!master.is(Flag.S_DOWN)) continue;
+    const cc = p.link.cc;
+    if (!cc) continue;
+    if (!forced && (now() - p.lastMasterDownReplyTime < ASK_PERIOD || p.askInFlight)) continue;
+    const runid = master.failoverState > FailoverState.NONE ? s.myid : '*';
+    p.askInFlight = true;
+    p.link.pendingCommands++;
+    cc.call('SENTINEL', 'is-master-down-by-addr', master.host, master.port, s.currentEpoch, runid).then(
+      (r) => {
+        p.askInFlight = false;
+        p.link.pendingCommands--;
+        if (!Array.isArray(r) || r.length !== 3 || typeof r[0] !== 'number' || typeof r[1] !== 'string' || typeof r[2] !== 'number') return;
+        p.lastMasterDownReplyTime = now();
+        if (r[0] === 1) p.flags |= Flag.MASTER_DOWN;
+        else p.flags &= ~Flag.MASTER_DOWN;
+        if (r[1] !== '*') {
+          p.leader = r[1];
+          p.leaderEpoch = r[2];
+        }
+      },
+      () => {
+        p.askInFlight = false;
+      },
+    );
+  }
+}
+
+export function startFailover(s: Sentinel, master: Instance): void {
+  master.failoverState = FailoverState.WAIT_START;
+  master.flags |= Flag.FAILOVER_IN_PROGRESS;
+  master.failoverEpoch = ++s.currentEpoch;
+  s.event('+new-epoch', master, String(s.currentEpoch), true);
+  s.event('+try-failover', master);
+  master.failoverStartTime = now() + Math.floor(Math.random() * MAX_DESYNC);
+  master.failoverStateChangeTime = now();
+}
+
+export function startFailoverIfNeeded(s: Sentinel, master: Instance): boolean {
+  if (!master.is(Flag.O_DOWN)) return false;
+  if (master.is(Flag.FAILOVER_IN_PROGRESS)) return false;
+  if (now() - master.failoverStartTime < master.failoverTimeout * 2) return false;
+  startFailover(s, master);
+  return true;
+}
+
+export function abortFailover(master: Instance): void {
+  master.flags &= ~(Flag.FAILOVER_IN_PROGRESS | Flag.FORCE_FAILOVER);
+  master.failoverState = FailoverState.NONE;
+  master.failoverStateChangeTime = now();
+  if (master.promotedSlave) {
+    master.promotedSlave.flags &= ~Flag.PROMOTED;
+    master.promotedSlave = null;
+  }
+}
+
+/** Replicas eligible for promotion, best first (priority, then offset, then run id). */
+export function selectSlave(master: Instance): Instance | null {
+  const t = now();
+  let maxMasterDownTime = 0;
+  if (master.is(Flag.S_DOWN)) maxMasterDownTime += t - master.sDownSinceTime;
+  maxMasterDownTime += master.downAfter * 10;
+  const candidates: Instance[] = [];
+  for (const r of master.slaves.values()) {
+    if (r.is(Flag.S_DOWN) || r.is(Flag.O_DOWN)) continue;
+    if (!r.link.cc) continue;
+    if (t - r.link.lastAvailTime > PING_PERIOD * 5) continue;
+    if (r.replica.priority === 0) continue;
+    const infoValidity = master.is(Flag.S_DOWN) ? PING_PERIOD * 5 : INFO_PERIOD * 3;
+    if (t - r.infoRefresh > infoValidity) continue;
+    if (r.replica.masterLinkDownSinceSeconds * 1000 > maxMasterDownTime) continue;
+    candidates.push(r);
+  }
+  candidates.sort((a, b) => {
+    if (a.replica.priority !== b.replica.priority) return a.replica.priority - b.replica.priority;
+    if (a.replica.replOffset !== b.replica.replOffset) return b.replica.replOffset - a.replica.replOffset;
+    if (a.runid === null) return b.runid === null ? 0 : 1;
+    if (b.runid === null) return -1;
+    const x = a.runid.toLowerCase();
+    const y = b.runid.toLowerCase();
+    return x < y ? -1 : x > y ? 1 : 0;
+  });
+  return candidates[0] ?? null;
+}
+
+export function failoverStateMachine(s: Sentinel, master: Instance): void {
+  if (!master.is(Flag.FAILOVER_IN_PROGRESS)) return;
+  switch (master.failoverState) {
+    case FailoverState.WAIT_START:
+      return waitStart(s, master);
+    case FailoverState.SELECT_SLAVE:
+      return selectSlaveStep(s, master);
+    case FailoverState.SEND_SLAVEOF_NOONE:
+      return sendSlaveOfNoOne(s, master);
+    case FailoverState.WAIT_PROMOTION:
+      if (now() - master.failoverStateChangeTime > master.failoverTimeout) {
+        s.event('-failover-abort-slave-timeout', master);
+        abortFailover(master);
+      }
+      return;
+    case FailoverState.RECONF_SLAVES:
+      return reconfNextSlave(s, master);
+    default:
+      return;
+  }
+}
+
+function waitStart(s: Sentinel, master: Instance): void {
+  const leader = getLeader(s, master, master.failoverEpoch);
+  const isLeader = leader !== null && leader.toLowerCase() === s.myid;
+  if (!isLeader && !master.is(Flag.FORCE_FAILOVER)) {
+    const electionTimeout = Math.min(ELECTION_TIMEOUT, master.failoverTimeout);
+    if (now() - master.failoverStartTime > electionTimeout) {
+      s.event('-failover-abort-not-elected', master);
+      abortFailover(master);
+    }
+    return;
+  }
+  s.event('+elected-leader', master);
+  if (s.simFailure.crashAfterElection) s.simulateCrash();
+  master.failoverState = FailoverState.SELECT_SLAVE;
+  master.failoverStateChangeTime = now();
+  s.event('+failover-state-select-slave', master);
+  // dssm: go on in the same tick rather than waiting 100 ms per state.
+  selectSlaveStep(s, master);
+}
+
+function selectSlaveStep(s: Sentinel, master: Instance): void {
+  const slave = selectSlave(master);
+  if (!slave) {
+    s.event('-failover-abort-no-good-slave', master);
+    abortFailover(master);
+    return;
+  }
+  s.event('+selected-slave', slave);
+  slave.flags |= Flag.PROMOTED;
+  master.promotedSlave = slave;
+  master.failoverState = FailoverState.SEND_SLAVEOF_NOONE;
+  master.failoverStateChangeTime = now();
+  s.event('+failover-state-send-slaveof-noone', slave);
+  sendSlaveOfNoOne(s, master);
+}
+
+function sendSlaveOfNoOne(s: Sentinel, master: Instance): void {
+  const slave = master.promotedSlave!;
+  if (!slave.link.cc) {
+    if (now() - master.failoverStateChangeTime > master.failoverTimeout) {
+      s.event('-failover-abort-slave-timeout', master);
+      abortFailover(master);
+    }
+    return;
+  }
+  const p = sendSlaveOf(s, slave, null);
+  if (!p) return;
+  s.event('+failover-state-wait-promotion', slave);
+  master.failoverState = FailoverState.WAIT_PROMOTION;
+  master.failoverStateChangeTime = now();
+  const epoch = master.failoverEpoch;
+  // Confirm from the transaction's reply: ask INFO right behind it on the same link.
+  void p.then(async (replies) => {
+    const exec = replies[replies.length - 1];
+    if (!Array.isArray(exec) || exec[0] instanceof ReplyError) return;
+    const cc = slave.link.cc;
+    if (!cc || master.failoverEpoch !== epoch) return;
+    const info = await cc.call('INFO').catch(() => null);
+    if (typeof info === 'string') refreshInstanceInfo(s, slave, info);
+  }, () => {});
+}
+
+function reconfNextSlave(s: Sentinel, master: Instance): void {
+  const promoted = master.promotedSlave;
+  if (!promoted) return;
+  let inProgress = 0;
+  for (const r of master.slaves.values()) if (r.is(Flag.RECONF_SENT) || r.is(Flag.RECONF_INPROG)) inProgress++;
+  for (const r of master.slaves.values()) {
+    if (inProgress >= master.parallelSyncs) break;
+    if (r.is(Flag.PROMOTED) || r.is(Flag.RECONF_DONE)) continue;
+    if (r.is(Flag.RECONF_SENT) && now() - r.slaveReconfSentTime > SLAVE_RECONF_TIMEOUT) {
+      s.event('-slave-reconf-sent-timeout', r);
+      r.flags &= ~Flag.RECONF_SENT;
+      r.flags |= Flag.RECONF_DONE;
+      continue;
+    }
+    if (r.is(Flag.RECONF_SENT) || r.is(Flag.RECONF_INPROG)) continue;
+    if (!r.link.cc) continue;
+    const p = sendSlaveOf(s, r, { host: promoted.host, port: promoted.port });
+    if (p) {
+      r.flags |= Flag.RECONF_SENT;
+      r.slaveReconfSentTime = now();
+      s.event('+slave-reconf-sent', r);
+      inProgress++;
+      // dssm: learn the replica's new state right behind the command.
+      void p.then(async () => {
+        const cc = r.link.cc;
+        if (!cc) return;
+        const info = await cc.call('INFO').catch(() => null);
+        if (typeof info === 'string') refreshInstanceInfo(s, r, info);
+      }, () => {});
+    }
+  }
+  detectEnd(s, master);
+}
+
+function detectEnd(s: Sentinel, master: Instance): void {
+  const promoted = master.promotedSlave;
+  if (!promoted || promoted.is(Flag.S_DOWN)) return;
+  let notReconfigured = 0;
+  for (const r of master.slaves.values()) {
+    if (r.is(Flag.PROMOTED) || r.is(Flag.RECONF_DONE)) continue;
+    if (r.is(Flag.S_DOWN)) continue;
+    notReconfigured++;
+  }
+  let timeout = false;
+  if (now() - master.failoverStateChangeTime > master.failoverTimeout) {
+    notReconfigured = 0;
+    timeout = true;
+    s.event('+failover-end-for-timeout', master);
+  }
+  if (notReconfigured === 0) {
+    s.event('+failover-end', master);
+    master.failoverState = FailoverState.UPDATE_CONFIG;
+    master.failoverStateChangeTime = now();
+  }
+  if (timeout) {
+    for (const r of master.slaves.values()) {
+      if (r.is(Flag.RECONF_DONE) || r.is(Flag.RECONF_SENT) || r.is(Flag.PROMOTED)) continue;
+      if (sendSlaveOf(s, r, { host: promoted.host, port: promoted.port })) s.event('+slave-reconf-sent-be', r);
+    }
+  }
+}
+
+/** The failover is over: monitor the promoted replica as the primary from now on. */
+export function switchToPromotedSlave(s: Sentinel, master: Instance): void {
+  const ref = master.promotedSlave ?? master;
+  if (master.switchAnnouncedEpoch !== master.failoverEpoch || master.promotedSlave === null) {
+    s.event('+switch-master', master, `${master.name} ${master.host} ${master.port} ${ref.host} ${ref.port}`, true);
+  }
+  s.resetMasterAndChangeAddress(master, ref.host, ref.port);
+}
+
+export { voteLeader };

@@ -1,0 +1,489 @@
+/**
+ * Watching instances: links (a command link, plus a pub/sub link to data nodes for hello
+ * messages), PING every second, INFO every 10 s (every second while a failover runs or
+ * the primary is down), hello publication every 2 s, subjective and objective down.
+ * The logic and its periods follow redis-sentinel (sentinel.c) so mixed groups agree.
+ */
+import { performance } from 'node:perf_hooks';
+import { NodeClient, ReplyError, type RespValue } from './client.js';
+import { askMasterStateToOtherSentinels, failoverStateMachine, startFailoverIfNeeded, switchToPromotedSlave } from './failover.js';
+import type { Sentinel } from './server.js';
+import {
+  ASK_PERIOD,
+  FailoverState,
+  Flag,
+  HELLO_CHANNEL,
+  INFO_PERIOD,
+  Instance,
+  MIN_LINK_RECONNECT_PERIOD,
+  PING_PERIOD,
+  PUBLISH_PERIOD,
+  currentMasterAddr,
+} from './state.js';
+
+const now = () => performance.now();
+
+/** One timer tick over every monitored primary, its replicas and its sentinels. */
+export function tick(s: Sentinel): void {
+  for (const m of [...s.masters.values()]) {
+    handleInstance(s, m);
+    for (const r of [...m.slaves.values()]) handleInstance(s, r);
+    for (const p of [...m.sentinels.values()]) handleInstance(s, p);
+    if (m.failoverState === FailoverState.UPDATE_CONFIG) switchToPromotedSlave(s, m);
+  }
+}
+
+function handleInstance(s: Sentinel, ri: Instance): void {
+  reconnectInstance(s, ri);
+  sendPeriodicCommands(s, ri);
+  checkSubjectivelyDown(s, ri);
+  if (ri.is(Flag.MASTER)) {
+    checkObjectivelyDown(s, ri);
+    if (startFailoverIfNeeded(s, ri)) askMasterStateToOtherSentinels(s, ri, true);
+    failoverStateMachine(s, ri);
+    askMasterStateToOtherSentinels(s, ri, false);
+  }
+}
+
+function authCommands(ri: Instance): (string | number)[][] {
+  const m = ri.is(Flag.MASTER) ? ri : ri.master;
+  if (!m || ri.is(Flag.SENTINEL)) return [];
+  if (m.authPass === null) return [];
+  return [m.authUser ? ['AUTH', m.authUser, m.authPass] : ['AUTH', m.authPass]];
+}
+
+function sentinelAuthCommands(s: Sentinel, ri: Instance): (string | number)[][] {
+  if (!ri.is(Flag.SENTINEL)) return [];
+  const pass = s.cfg.sentinelPass ?? s.cfg.requirepass;
+  if (!pass) return [];
+  return [s.cfg.sentinelUser ? ['AUTH', s.cfg.sentinelUser, pass] : ['AUTH', pass]];
+}
+
+/** Open missing links, at most once per ping period per instance. */
+function reconnectInstance(s: Sentinel, ri: Instance): void {
+  const link = ri.link;
+  if (ri.port === 0) return; // invalid address (another sentinel took it)
+  if (link.cc && (!link.needsPubsub || link.pc)) return;
+  if (link.connecting || link.pcConnecting) return;
+  const t = now();
+  if (t - link.lastReconnTime < PING_PERIOD) return;
+  link.lastReconnTime = t;
+  const name = `sentinel-${s.myid.slice(0, 8)}`;
+  if (!link.cc) {
+    link.connecting = true;
+    NodeClient.connect({ host: ri.host, port: ri.port, tls: s.cfg.tlsLinks, connectTimeoutMs: Math.max(ri.downAfter, 500) })
+      .then((cc) => {
+        link.connecting = false;
+        if (s.stopped || ri.link !== link) return cc.close();
+        link.cc = cc;
+        link.ccConnTime = now();
+        link.pendingCommands = 0;
+        cc.onClose = () => {
+          if (link.cc === cc) link.cc = null;
+        };
+        const setup = [...authCommands(ri), ...sentinelAuthCommands(s, ri)];
+        if (!ri.is(Flag.SENTINEL)) setup.push(['CLIENT', 'SETNAME', `${name}-cmd`]);
+        for (const c of setup) void cc.call(...c).catch(() => {});
+        sendPing(s, ri);
+        // dssm: ask for INFO at once on a new link rather than at the next period.
+        if (!ri.is(Flag.SENTINEL)) sendInfo(s, ri);
+      })
+      .catch(() => {
+        link.connecting = false;
+      });
+  }
+  if (link.needsPubsub && !link.pc) {
+    link.pcConnecting = true;
+    NodeClient.connect({ host: ri.host, port: ri.port, tls: s.cfg.tlsLinks, connectTimeoutMs: Math.max(ri.downAfter, 500) })
+      .then((pc) => {
+        link.pcConnecting = false;
+        if (s.stopped || ri.link !== link) return pc.close();
+        link.pc = pc;
+        link.pcConnTime = now();
+        link.pcLastActivity = now();
+        pc.onClose = () => {
+          if (link.pc === pc) link.pc = null;
+        };
+        pc.onActivity = () => {
+          link.pcLastActivity = now();
+        };
+        pc.onMessage = (channel, payload) => {
+          if (channel !== HELLO_CHANNEL) return;
+          // Our own hellos come back to us: ignore them.
+          if (payload.includes(s.myid)) return;
+          processHelloMessage(s, payload);
+        };
+        for (const c of authCommands(ri)) void pc.call(...c).catch(() => {});
+        void pc.call('CLIENT', 'SETNAME', `${name}-pubsub`).catch(() => {});
+        void pc.call('SUBSCRIBE', HELLO_CHANNEL).catch(() => {});
+      })
+      .catch(() => {
+        link.pcConnecting = false;
+      });
+  }
+}
+
+function sendPing(s: Sentinel, ri: Instance): void {
+  const cc = ri.link.cc;
+  if (!cc) return;
+  const link = ri.link;
+  const t = now();
+  link.lastPingTime = t;
+  if (link.actPingTime === 0) link.actPingTime = t;
+  link.pendingCommands++;
+  cc.call('PING').then(
+    (r) => {
+      link.pendingCommands--;
+      const t2 = now();
+      link.lastPongTime = t2;
+      if (r === 'PONG' || (r instanceof ReplyError && (r.message.startsWith('LOADING') || r.message.startsWith('MASTERDOWN')))) {
+        link.lastAvailTime = t2;
+        link.actPingTime = 0;
+      } else if (r instanceof ReplyError && r.message.startsWith('BUSY') && ri.is(Flag.S_DOWN) && !ri.is(Flag.SCRIPT_KILL_SENT)) {
+        ri.flags |= Flag.SCRIPT_KILL_SENT;
+        void cc.call('SCRIPT', 'KILL').catch(() => {});
+      }
+    },
+    () => {},
+  );
+}
+
+/** Send INFO and process the reply (also used to confirm promotions at once). */
+export function sendInfo(s: Sentinel, ri: Instance): Promise<void> {
+  const cc = ri.link.cc;
+  if (!cc) return Promise.resolve();
+  ri.link.pendingCommands++;
+  return cc.call('INFO').then(
+    (r) => {
+      ri.link.pendingCommands--;
+      if (typeof r === 'string') refreshInstanceInfo(s, ri, r);
+    },
+    () => {},
+  );
+}
+
+function sendPeriodicCommands(s: Sentinel, ri: Instance): void {
+  const link = ri.link;
+  if (!link.cc) return;
+  if (link.pendingCommands >= 100) return;
+  const t = now();
+  let infoPeriod = INFO_PERIOD;
+  if (ri.is(Flag.SLAVE) && ri.master && (ri.master.is(Flag.O_DOWN) || ri.master.is(Flag.FAILOVER_IN_PROGRESS) || ri.master.is(Flag.S_DOWN))) {
+    infoPeriod = 1000;
+  } else if (ri.is(Flag.SLAVE) && ri.replica.masterLinkDownSinceSeconds !== 0) {
+    infoPeriod = 1000;
+  } else if (ri.is(Flag.MASTER) && (ri.is(Flag.S_DOWN) || ri.is(Flag.FAILOVER_IN_PROGRESS))) {
+    infoPeriod = 1000;
+  }
+  const pingPeriod = Math.min(ri.downAfter, PING_PERIOD);
+  if (!ri.is(Flag.SENTINEL) && (ri.infoRefresh === 0 || t - ri.infoRefresh > infoPeriod) && t - ri.lastInfoSent > Math.min(infoPeriod, 1000)) {
+    ri.lastInfoSent = t;
+    void sendInfo(s, ri);
+  }
+  if (t - link.lastPongTime > pingPeriod && t - link.lastPingTime > pingPeriod / 2) sendPing(s, ri);
+  if (t - ri.lastPubTime > PUBLISH_PERIOD) sendHello(s, ri);
+}
+
+/** The address other sentinels should use to reach us over this link. */
+function announceAddr(s: Sentinel, ri: Instance): { ip: string; port: number } {
+  const ip = s.cfg.announceIp ?? ri.link.cc?.localAddress ?? '127.0.0.1';
+  const port = s.cfg.announcePort || s.port;
+  return { ip, port };
+}
+
+/** PUBLISH our hello to an instance (data nodes relay it; sentinels process it). */
+export function sendHello(s: Sentinel, ri: Instance): void {
+  const cc = ri.link.cc;
+  if (!cc) return;
+  const master = ri.is(Flag.MASTER) ? ri : ri.master!;
+  const addr = currentMasterAddr(master);
+  const me = announceAddr(s, ri);
+  const payload = `${me.ip},${me.port},${s.myid},${s.currentEpoch},${master.name},${addr.host},${addr.port},${master.configEpoch}`;
+  ri.lastPubTime = now();
+  ri.link.pendingCommands++;
+  cc.call('PUBLISH', HELLO_CHANNEL, payload).then(
+    (r) => {
+      ri.link.pendingCommands--;
+      if (!(r instanceof ReplyError)) ri.lastPubTime = now();
+    },
+    () => {},
+  );
+}
+
+/** After a configuration change, publish hellos soon so peers learn it fast. */
+export function forceHelloUpdateForMaster(s: Sentinel, master: Instance): void {
+  const all = [master, ...master.slaves.values(), ...master.sentinels.values()];
+  for (const ri of all) {
+    ri.lastPubTime = 0;
+    sendHello(s, ri);
+  }
+}
+
+function checkSubjectivelyDown(s: Sentinel, ri: Instance): void {
+  const link = ri.link;
+  const t = now();
+  let elapsed = 0;
+  if (link.actPingTime) elapsed = t - link.actPingTime;
+  else if (!link.cc) elapsed = t - link.lastAvailTime;
+
+  // A link whose PING stays unanswered is closed so a new connection is tried.
+  if (link.cc && t - link.ccConnTime > MIN_LINK_RECONNECT_PERIOD && link.actPingTime !== 0 && t - link.actPingTime > ri.downAfter / 2 && t - link.lastPongTime > ri.downAfter / 2) {
+    link.cc.close();
+    link.cc = null;
+  }
+  if (link.pc && t - link.pcConnTime > MIN_LINK_RECONNECT_PERIOD && t - link.pcLastActivity > PUBLISH_PERIOD * 3) {
+    link.pc.close();
+    link.pc = null;
+  }
+
+  const down =
+    elapsed > ri.downAfter ||
+    (ri.is(Flag.MASTER) && ri.roleReported === 'slave' && t - ri.roleReportedTime > ri.downAfter + INFO_PERIOD * 2);
+  if (down) {
+    if (!ri.is(Flag.S_DOWN)) {
+      ri.sDownSinceTime = t;
+      ri.flags |= Flag.S_DOWN;
+      s.event('+sdown', ri);
+      // dssm: ask the other sentinels at once instead of at the next ask period.
+      if (ri.is(Flag.MASTER)) askMasterStateToOtherSentinels(s, ri, true);
+    }
+  } else if (ri.is(Flag.S_DOWN)) {
+    ri.flags &= ~(Flag.S_DOWN | Flag.SCRIPT_KILL_SENT);
+    s.event('-sdown', ri);
+  }
+}
+
+export function checkObjectivelyDown(s: Sentinel, master: Instance): void {
+  let quorum = 0;
+  let odown = false;
+  if (master.is(Flag.S_DOWN)) {
+    quorum = 1;
+    for (const p of master.sentinels.values()) if (p.is(Flag.MASTER_DOWN)) quorum++;
+    if (quorum >= master.quorum) odown = true;
+  }
+  if (odown) {
+    if (!master.is(Flag.O_DOWN)) {
+      master.flags |= Flag.O_DOWN;
+      master.oDownSinceTime = now();
+      s.event('+odown', master, `#quorum ${quorum}/${master.quorum}`);
+    }
+  } else if (master.is(Flag.O_DOWN)) {
+    master.flags &= ~Flag.O_DOWN;
+    s.event('-odown', master);
+  }
+}
+
+function masterLooksSane(m: Instance): boolean {
+  return m.is(Flag.MASTER) && m.roleReported === 'master' && !m.is(Flag.S_DOWN) && !m.is(Flag.O_DOWN) && now() - m.infoRefresh < INFO_PERIOD * 2;
+}
+
+function noDownFor(ri: Instance, ms: number): boolean {
+  const recent = Math.max(ri.sDownSinceTime, ri.oDownSinceTime);
+  return recent === 0 || now() - recent > ms;
+}
+
+/** Send REPLICAOF in a transaction with CONFIG REWRITE and client kills, as Redis does. */
+export function sendSlaveOf(s: Sentinel, ri: Instance, to: { host: string; port: number } | null): Promise<RespValue[]> | null {
+  const cc = ri.link.cc;
+  if (!cc) return null;
+  const target = to ? [to.host, String(to.port)] : ['NO', 'ONE'];
+  ri.link.pendingCommands++;
+  const p = cc.pipeline([
+    ['MULTI'],
+    ['SLAVEOF', ...target],
+    ['CONFIG', 'REWRITE'],
+    ['CLIENT', 'KILL', 'TYPE', 'normal'],
+    ['CLIENT', 'KILL', 'TYPE', 'pubsub'],
+    ['EXEC'],
+  ]);
+  p.then(
+    () => ri.link.pendingCommands--,
+    () => {},
+  );
+  return p;
+}
+
+function parseInfo(info: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const line of info.split('\r\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const i = line.indexOf(':');
+    if (i > 0) out.set(line.slice(0, i), line.slice(i + 1));
+  }
+  return out;
+}
+
+/** Learn from an INFO reply: run id, role, replicas, replica state; drive failover steps. */
+export function refreshInstanceInfo(s: Sentinel, ri: Instance, info: string): void {
+  const t = now();
+  ri.info = info;
+  const f = parseInfo(info);
+  const runid = f.get('run_id');
+  if (runid && runid.length === 40) {
+    if (ri.runid !== runid) {
+      if (ri.runid !== null) s.event('+reboot', ri);
+      ri.runid = runid;
+    }
+  }
+  // Replicas of a primary: slave0:ip=...,port=...,state=...,offset=...,lag=...
+  if (ri.is(Flag.MASTER)) {
+    for (const [k, v] of f) {
+      if (!/^slave\d+$/.test(k)) continue;
+      let ip: string | undefined;
+      let port: number | undefined;
+      if (v.includes('=')) {
+        for (const kv of v.split(',')) {
+          const [a, b] = kv.split('=');
+          if (a === 'ip') ip = b;
+          else if (a === 'port') port = Number(b);
+        }
+      } else {
+        const parts = v.split(',');
+        ip = parts[0];
+        port = Number(parts[1]);
+      }
+      if (!ip || !port) continue;
+      const key = `${ip}:${port}`;
+      if (!ri.slaves.has(key)) {
+        const slave = new Instance(Flag.SLAVE, key, ip, port, ri, t);
+        ri.slaves.set(key, slave);
+        s.event('+slave', slave);
+        s.flushConfig();
+      }
+    }
+  }
+  const role = f.get('role') === 'master' ? 'master' : f.get('role') === 'slave' ? 'slave' : null;
+  if (role === null) return;
+  ri.infoRefresh = t;
+  if (role === 'slave') {
+    const r = ri.replica;
+    r.masterLinkDownSinceSeconds = Number(f.get('master_link_down_since_seconds') ?? 0) || 0;
+    if (r.masterLinkDownSinceSeconds < 0) r.masterLinkDownSinceSeconds = 0;
+    const host = f.get('master_host') ?? null;
+    const port = Number(f.get('master_port') ?? 0);
+    if (host !== r.masterHost || port !== r.masterPort) {
+      r.masterHost = host;
+      r.masterPort = port;
+      ri.slaveConfChangeTime = t;
+    }
+    r.masterLinkStatus = f.get('master_link_status') === 'up' ? 'up' : 'err';
+    const prio = f.get('slave_priority') ?? f.get('replica_priority');
+    if (prio !== undefined) r.priority = Number(prio);
+    const off = f.get('slave_repl_offset');
+    if (off !== undefined) r.replOffset = Number(off);
+    const announced = f.get('replica_announced');
+    if (announced !== undefined) r.announced = announced === '1';
+  }
+  if (role !== ri.roleReported) {
+    ri.roleReportedTime = t;
+    ri.roleReported = role;
+    if (role === 'slave') ri.slaveConfChangeTime = t;
+    const coherent = (ri.is(Flag.MASTER) && role === 'master') || (ri.is(Flag.SLAVE) && role === 'slave');
+    s.event(coherent ? '+role-change' : '-role-change', ri, `new reported role is ${role}`);
+  }
+  const master = ri.master;
+  if (ri.is(Flag.SLAVE) && master && role === 'master') {
+    if (ri.is(Flag.PROMOTED) && master.is(Flag.FAILOVER_IN_PROGRESS) && master.failoverState === FailoverState.WAIT_PROMOTION) {
+      promotionConfirmed(s, ri);
+    } else {
+      const wait = PUBLISH_PERIOD * 4;
+      if (!ri.is(Flag.PROMOTED) && masterLooksSane(master) && noDownFor(ri, wait) && t - ri.roleReportedTime > wait) {
+        if (sendSlaveOf(s, ri, { host: master.host, port: master.port })) s.event('+convert-to-slave', ri);
+      }
+    }
+  }
+  if (ri.is(Flag.SLAVE) && master && role === 'slave' && (ri.replica.masterPort !== master.port || ri.replica.masterHost !== master.host)) {
+    const wait = master.failoverTimeout;
+    if (masterLooksSane(master) && noDownFor(ri, wait) && t - ri.slaveConfChangeTime > wait) {
+      if (sendSlaveOf(s, ri, { host: master.host, port: master.port })) s.event('+fix-slave-config', ri);
+    }
+  }
+  if (ri.is(Flag.SLAVE) && master && role === 'slave' && (ri.is(Flag.RECONF_SENT) || ri.is(Flag.RECONF_INPROG))) {
+    const promoted = master.promotedSlave;
+    if (ri.is(Flag.RECONF_SENT) && promoted && ri.replica.masterHost === promoted.host && ri.replica.masterPort === promoted.port) {
+      ri.flags &= ~Flag.RECONF_SENT;
+      ri.flags |= Flag.RECONF_INPROG;
+      s.event('+slave-reconf-inprog', ri);
+    }
+    if (ri.is(Flag.RECONF_INPROG) && ri.replica.masterLinkStatus === 'up') {
+      ri.flags &= ~Flag.RECONF_INPROG;
+      ri.flags |= Flag.RECONF_DONE;
+      s.event('+slave-reconf-done', ri);
+    }
+  }
+}
+
+/** The promoted replica reports itself primary: the failover moves to reconfiguring replicas. */
+function promotionConfirmed(s: Sentinel, ri: Instance): void {
+  const master = ri.master!;
+  master.configEpoch = master.failoverEpoch;
+  master.failoverState = FailoverState.RECONF_SLAVES;
+  master.failoverStateChangeTime = now();
+  s.flushConfig();
+  s.event('+promoted-slave', ri);
+  if (s.simFailure.crashAfterPromotion) s.simulateCrash();
+  s.event('+failover-state-reconf-slaves', master);
+  // dssm: announce the switch now; clients asking get-master-addr-by-name already get the new address.
+  if (master.switchAnnouncedEpoch !== master.failoverEpoch) {
+    master.switchAnnouncedEpoch = master.failoverEpoch;
+    s.event('+switch-master', master, `${master.name} ${master.host} ${master.port} ${ri.host} ${ri.port}`, true);
+  }
+  forceHelloUpdateForMaster(s, master);
+}
+
+/** Process a hello message (from a data node's channel or a PUBLISH to us). */
+export function processHelloMessage(s: Sentinel, hello: string): void {
+  const tok = hello.split(',');
+  if (tok.length !== 8) return;
+  const [ip, portText, runid, epochText, masterName, masterIp, masterPortText, masterEpochText] = tok as [string, string, string, string, string, string, string, string];
+  const master = s.masters.get(masterName);
+  if (!master) return;
+  if (runid === s.myid) return;
+  const port = Number(portText);
+  const masterPort = Number(masterPortText);
+  const currentEpoch = Number(epochText);
+  const masterConfigEpoch = Number(masterEpochText);
+  let si = [...master.sentinels.values()].find((x) => x.host === ip && x.port === port && x.runid === runid) ?? null;
+  if (!si) {
+    let removed = false;
+    for (const [k, x] of master.sentinels) {
+      if (x.runid === runid) {
+        x.link.close();
+        master.sentinels.delete(k);
+        removed = true;
+      }
+    }
+    if (removed) {
+      s.event('+sentinel-address-switch', master, `ip ${ip} port ${port} for ${runid}`);
+    } else {
+      const other = [...master.sentinels.values()].find((x) => x.host === ip && x.port === port);
+      if (other) {
+        s.event('+sentinel-invalid-addr', other);
+        other.port = 0;
+        other.link.close();
+      }
+    }
+    si = new Instance(Flag.SENTINEL, runid, ip, port, master, now());
+    si.runid = runid;
+    master.sentinels.set(runid, si);
+    if (!removed) s.event('+sentinel', si);
+    s.flushConfig();
+  }
+  if (currentEpoch > s.currentEpoch) {
+    s.currentEpoch = currentEpoch;
+    s.flushConfig();
+    s.event('+new-epoch', master, String(s.currentEpoch), true);
+  }
+  if (master.configEpoch < masterConfigEpoch) {
+    master.configEpoch = masterConfigEpoch;
+    if (masterPort !== master.port || masterIp !== master.host) {
+      s.event('+config-update-from', si);
+      s.event('+switch-master', master, `${master.name} ${master.host} ${master.port} ${masterIp} ${masterPort}`, true);
+      s.resetMasterAndChangeAddress(master, masterIp, masterPort);
+    }
+    s.flushConfig();
+  }
+  si.lastHelloTime = now();
+}
+
+export { ASK_PERIOD };
