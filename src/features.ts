@@ -13,10 +13,11 @@ import { installLatency } from './observe/latency.js';
 import { installDebugGuard } from './commands/debug.js';
 import { installPersistence } from './persistence/install.js';
 import { installReplication } from './replication/install.js';
+import { installSecurity } from './security/install.js';
 
 type Installer = (node: DataNode) => void;
 
-const installers: Installer[] = [installLatency, installSlowlog, installDebugGuard, installCoreInfo, installBlocking, installPubSub, installTransactions, installPersistence, installReplication];
+const installers: Installer[] = [installLatency, installSlowlog, installDebugGuard, installCoreInfo, installBlocking, installPubSub, installTransactions, installPersistence, installSecurity, installReplication];
 
 export function installServerFeatures(node: DataNode): void {
   for (const install of installers) install(node);

@@ -19,6 +19,7 @@ import { clientCommands } from './client.js';
 import { debugCommands } from './debug.js';
 import { persistenceCommands } from './persistence.js';
 import { replicationCommands } from './replication.js';
+import { aclCommands } from './acl.js';
 
 export const allGroups: readonly (readonly CommandSpec[])[] = [
   connectionCommands,
@@ -37,6 +38,7 @@ export const allGroups: readonly (readonly CommandSpec[])[] = [
   debugCommands,
   persistenceCommands,
   replicationCommands,
+  aclCommands,
 ];
 
 export function buildCommandTable(): Map<string, CommandSpec> {
