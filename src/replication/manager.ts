@@ -130,7 +130,8 @@ export class Replication {
       this.outQ.push(b);
       if (!this.outScheduled) {
         this.outScheduled = true;
-        queueMicrotask(() => this.flushOut());
+        // One write per event-loop turn carries the stream of every client served in it.
+        setImmediate(() => this.flushOut());
       }
     }
   }

@@ -317,6 +317,13 @@ export class PrimaryLink {
     const repl = this.repl;
     const ks = repl.node.keyspace;
     const before = repl.offset;
+    // Bytes applied but not yet in our stream: fed in one piece per batch (and before an ACK).
+    let raws: Buffer[] = [];
+    const forward = () => {
+      if (raws.length === 0) return;
+      repl.feedStream(raws.length === 1 ? Buffer.from(raws[0]!) : Buffer.concat(raws));
+      raws = [];
+    };
     ks.applyingPrimary = true;
     try {
       for (;;) {
@@ -334,16 +341,20 @@ export class PrimaryLink {
         if (argv.length !== 0) {
           const name = argv[0]!;
           if (name.length === 8 && name.toLowerCase() === 'replconf') {
-            if (argv[1]?.toLowerCase() === 'getack') this.sendAck();
+            if (argv[1]?.toLowerCase() === 'getack') {
+              forward();
+              this.sendAck();
+            }
           } else if (!(name.length === 4 && name.toLowerCase() === 'ping')) {
             const err = this.client.run(argv);
             if (err !== null) log('warn', 'command from the primary failed', { command: name, error: err });
           }
         }
-        repl.feedStream(Buffer.from(cmd.raw));
+        raws.push(cmd.raw);
       }
     } finally {
       ks.applyingPrimary = false;
+      forward();
     }
     if (repl.offset !== before) this.scheduleAck();
   }
