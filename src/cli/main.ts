@@ -6,10 +6,11 @@ import { Command } from 'commander';
 import { DSSM_VERSION } from '../version.js';
 import { registerSentinel } from './sentinel.js';
 import { registerServer } from './server.js';
+import { registerCerts } from './certs.js';
 
 type Register = (program: Command) => void;
 
-const subcommands: Register[] = [registerServer, registerSentinel];
+const subcommands: Register[] = [registerServer, registerCerts, registerSentinel];
 
 export async function run(argv: string[]): Promise<void> {
   const program = new Command();

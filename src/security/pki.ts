@@ -26,7 +26,7 @@ export type KeyAlgorithm = 'ecdsa' | 'rsa';
 /**
  * RFC 7919's ffdhe2048 group (a published constant), as DH PARAMETERS PEM: what the seeds
  * call dhparam2048.pem. Generating fresh 2048-bit parameters takes minutes and gains
- * nothing over a vetted named group; `dssm certs --generate-dhparam` does it anyway.
+ * nothing over a vetted named group.
  */
 export const FFDHE2048_PEM = `-----BEGIN DH PARAMETERS-----
 MIIBCAKCAQEA//////////+t+FRYortKmq/cViAnPTzx2LnFg84tNpWp4TZBFGQz
