@@ -17,6 +17,7 @@ import type { DataNode } from '../node.js';
 import { getReplyGate, setReplyGate, type Session } from '../net/session.js';
 import { NO_REPLID, Replication } from './manager.js';
 import { cancelWait } from '../commands/replication.js';
+import { installFailover } from './failover.js';
 
 const b = (name: string, def: 'yes' | 'no', aliases?: string[]) => ({ name, aliases, type: 'bool' as const, default: def, mutable: true });
 const i = (name: string, def: string, min: number, aliases?: string[], max?: number) => ({ name, aliases, type: 'int' as const, default: def, mutable: true, min, max });
@@ -73,6 +74,7 @@ export function installReplication(node: DataNode): void {
     releaseHeld(c as Session, null);
   });
   node.cronTasks.push(() => repl.cron());
+  const failover = installFailover(node, repl);
   (node.ext as { role?: () => string }).role = () => (repl.isReplica ? 'slave' : 'master');
 
   node.config.watch('repl-backlog-size', () => {
@@ -223,7 +225,7 @@ export function installReplication(node: DataNode): void {
     repl.peers.forEach((p, k) => {
       out.push([`slave${k}`, `ip=${p.ip},port=${p.port},state=${p.state},offset=${p.ackOffset},lag=${Math.floor((now - p.ackAt) / 1000)}`]);
     });
-    out.push(['master_failover_state', 'no-failover']);
+    out.push(['master_failover_state', failover.state()]);
     out.push(['master_replid', repl.replId]);
     out.push(['master_replid2', repl.replId2 || NO_REPLID]);
     out.push(['master_repl_offset', repl.offset]);

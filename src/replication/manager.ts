@@ -251,6 +251,14 @@ export class Replication {
       lastNewline: performance.now(),
     };
     const isPsync = argv[0]!.toLowerCase() === 'psync';
+    if (isPsync && argv.length > 3 && argv[3]!.toLowerCase() === 'failover') {
+      // FAILOVER from our primary: promote first, then the PSYNC continues partially.
+      if (argv[1] !== this.replId) {
+        c.flags.replica = false;
+        return 'ERR PSYNC FAILOVER replid must match my replid.';
+      }
+      if (this.isReplica) this.promote();
+    }
     if (isPsync) {
       const reqId = argv[1]!;
       const reqOff = Number(argv[2]);
@@ -451,7 +459,7 @@ export class Replication {
   // ---------------------------------------------------------------- role changes
 
   /** REPLICAOF host port. Returns false when already replicating from it. */
-  replicaOf(host: string, port: number): boolean {
+  replicaOf(host: string, port: number, failover = false): boolean {
     if (this.isReplica && this.primaryHost === host && this.primaryPort === port) return false;
     this.link?.stop();
     this.link = null;
@@ -459,7 +467,7 @@ export class Replication {
     this.primaryPort = port;
     this.node.keyspace.replicaMode = true;
     if (this.backlog === null) this.backlog = new Backlog(this.backlogSize());
-    this.link = new PrimaryLink(this, host, port);
+    this.link = new PrimaryLink(this, host, port, failover);
     this.link.start();
     log('info', 'Connecting to MASTER', { host, port });
     return true;

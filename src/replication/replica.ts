@@ -91,6 +91,8 @@ export class PrimaryLink {
     private readonly repl: Replication,
     readonly host: string,
     readonly port: number,
+    /** Ask the target to promote itself (FAILOVER): PSYNC ... FAILOVER. */
+    private failover = false,
   ) {
     this.client = new ReplayClient(repl.node);
     this.client.flags.primary = true;
@@ -169,7 +171,8 @@ export class PrimaryLink {
     await ask(['REPLCONF', 'capa', 'eof', 'capa', 'psync2']);
     const repl = this.repl;
     const psyncArgs = this.canContinue() ? [repl.replId, String(repl.offset + 1)] : ['?', '-1'];
-    r = await ask(['PSYNC', ...psyncArgs]);
+    r = await ask(['PSYNC', ...psyncArgs, ...(this.failover ? ['FAILOVER'] : [])]);
+    this.failover = false;
     let rest: Buffer;
     if (r.startsWith('+FULLRESYNC')) {
       const [, id, off] = r.split(' ');

@@ -182,4 +182,29 @@ describe('replication between dssm nodes', () => {
       await p.stop();
     }
   });
+  it('FAILOVER switches roles with a partial resync and no lost write', async () => {
+    const a = await startDssm();
+    const b = await startDssm();
+    try {
+      const ac = await a.client();
+      const bc = await b.client();
+      assert.equal((await ac.call('FAILOVER')).v, 'ERR FAILOVER requires connected replicas.');
+      await bc.call('REPLICAOF', '127.0.0.1', a.port);
+      await linkUp(bc);
+      const load = writeLoad(await a.client(), 41);
+      await sleep(200);
+      assert.equal((await ac.call('FAILOVER', 'TO', '127.0.0.1', '1')).v, 'ERR FAILOVER target HOST and PORT is not a replica.');
+      assert.equal((await ac.call('FAILOVER', 'TIMEOUT', '5000')).v, 'OK');
+      await until('roles switched', async () => (await info(ac, 'role')) === 'slave' && (await info(ac, 'master_link_status')) === 'up');
+      await load.stop().catch(() => 0); // the writer's last write gets READONLY
+      assert.equal(await info(bc, 'role'), 'master');
+      assert.equal(await info(bc, 'sync_partial_ok', 'stats'), '1');
+      assert.equal(await info(ac, 'master_failover_state'), 'no-failover');
+      await bc.call('SET', 'after', '1');
+      await sameData(bc, ac);
+    } finally {
+      await b.stop();
+      await a.stop();
+    }
+  });
 });

@@ -48,6 +48,7 @@ export function writeLoad(c: RawClient, seed: number): { stop: () => Promise<num
     while (running) {
       for (const cmd of randomWrite(r)) {
         const rep = await c.call(...cmd);
+        if (rep.t === 'error' && rep.v.startsWith('READONLY')) return n; // demoted (FAILOVER)
         if (rep.t === 'error' && !rep.v.startsWith('WRONGTYPE')) throw new Error(`${cmd.join(' ')} -> ${rep.v}`);
         n++;
       }
