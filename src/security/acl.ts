@@ -32,7 +32,7 @@ registerDirectives([
     hidden: true,
     parse: (words, current) => {
       if (words.length < 1) return { error: 'wrong number of arguments' };
-      const line = words.map(quoteIfNeeded).join(' ');
+      const line = ['user', ...words].map(quoteIfNeeded).join(' ');
       return current ? `${current}\n${line}` : line;
     },
   },
