@@ -108,8 +108,11 @@ export function installSecurity(node: DataNode): void {
       expiryTimer.unref();
     });
     for (const d of ['tls-auth-clients', 'tls-protocols', 'tls-ciphers', 'tls-ciphersuites', 'tls-prefer-server-ciphers', 'tls-session-caching', 'tls-session-cache-timeout', ...['cert', 'key', 'key-file-pass', 'client-cert', 'client-key', 'client-key-file-pass', 'dh-params', 'ca-cert', 'ca-cert-dir'].map((x) => (x.includes('pass') || x.endsWith('-dir') ? `tls-${x}` : `tls-${x}-file`))]) {
-      config.watch(d, () => {
-        queueMicrotask(() => watcher?.check('config', true));
+      let last: string | null = null;
+      // watch() calls back at once with the current value: only later changes reload.
+      config.watch(d, (v) => {
+        if (last !== null && v !== last) queueMicrotask(() => watcher?.check('config', true));
+        last = v;
       });
     }
     node.infoSections.set('tls', () => {
