@@ -7,16 +7,14 @@
  */
 import net from 'node:net';
 import os from 'node:os';
-import { performance } from 'node:perf_hooks';
 import { globMatch } from '../util/glob.js';
 import { DSSM_VERSION } from '../version.js';
 import { voteLeader } from './election.js';
 import { selectSlave, startFailover } from './failover.js';
 import { processHelloMessage } from './monitor.js';
 import type { Sentinel, SentinelSession } from './server.js';
-import { FAILOVER_STATE_NAMES, Flag, HELLO_CHANNEL, Instance, currentMasterAddr, flagsString } from './state.js';
+import { FAILOVER_STATE_NAMES, Flag, HELLO_CHANNEL, Instance, currentMasterAddr, flagsString, now } from './state.js';
 
-const now = () => performance.now();
 const REDIS_VERSION = '7.0.15';
 
 class CmdError extends Error {}

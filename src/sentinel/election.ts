@@ -3,9 +3,8 @@
  * per epoch (first come, first served), and a sentinel leads a failover when it has the
  * votes of a majority of all known sentinels and at least the quorum.
  */
-import { performance } from 'node:perf_hooks';
 import type { Sentinel } from './server.js';
-import { MAX_DESYNC, type Instance } from './state.js';
+import { MAX_DESYNC, type Instance, now } from './state.js';
 
 /**
  * Vote for `runid` as leader of `epoch` for this primary, unless we already voted in that
@@ -23,7 +22,7 @@ export function voteLeader(s: Sentinel, master: Instance, reqEpoch: number, runi
     s.flushConfig();
     s.event('+vote-for-leader', master, `${runid} ${master.leaderEpoch}`, true);
     // Voting for someone else: do not start our own failover for a while.
-    if (runid !== s.myid) master.failoverStartTime = performance.now() + Math.floor(Math.random() * MAX_DESYNC);
+    if (runid !== s.myid) master.failoverStartTime = now() + Math.floor(Math.random() * MAX_DESYNC);
   }
   return { leader: master.leader, epoch: master.leaderEpoch };
 }

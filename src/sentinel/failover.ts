@@ -4,14 +4,12 @@
  * as redis-sentinel, with one difference: promotion is confirmed from the replies of the
  * promotion commands (an INFO pipelined behind them) instead of the next INFO poll.
  */
-import { performance } from 'node:perf_hooks';
 import { ReplyError } from './client.js';
 import { getLeader, voteLeader } from './election.js';
 import { refreshInstanceInfo, sendSlaveOf } from './monitor.js';
 import type { Sentinel } from './server.js';
-import { ASK_PERIOD, ELECTION_TIMEOUT, FailoverState, Flag, INFO_PERIOD, MAX_DESYNC, PING_PERIOD, SLAVE_RECONF_TIMEOUT, type Instance } from './state.js';
+import { ASK_PERIOD, ELECTION_TIMEOUT, FailoverState, Flag, INFO_PERIOD, MAX_DESYNC, PING_PERIOD, SLAVE_RECONF_TIMEOUT, type Instance, now } from './state.js';
 
-const now = () => performance.now();
 
 /** Ask the other sentinels whether they see the primary down (and, in a failover, for votes). */
 export function askMasterStateToOtherSentinels(s: Sentinel, master: Instance, forced: boolean): void {

@@ -4,7 +4,6 @@
  * the primary is down), hello publication every 2 s, subjective and objective down.
  * The logic and its periods follow redis-sentinel (sentinel.c) so mixed groups agree.
  */
-import { performance } from 'node:perf_hooks';
 import { NodeClient, ReplyError, type RespValue } from './client.js';
 import { askMasterStateToOtherSentinels, failoverStateMachine, startFailoverIfNeeded, switchToPromotedSlave } from './failover.js';
 import type { Sentinel } from './server.js';
@@ -18,10 +17,8 @@ import {
   MIN_LINK_RECONNECT_PERIOD,
   PING_PERIOD,
   PUBLISH_PERIOD,
-  currentMasterAddr,
-} from './state.js';
+  currentMasterAddr, now } from './state.js';
 
-const now = () => performance.now();
 
 /** One timer tick over every monitored primary, its replicas and its sentinels. */
 export function tick(s: Sentinel): void {

@@ -9,7 +9,6 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
-import { performance } from 'node:perf_hooks';
 import { listenAll, type BoundListener } from '../net/listener.js';
 import { log } from '../observe/events.js';
 import { ProtocolError, RespReader } from '../protocol/resp-reader.js';
@@ -18,9 +17,8 @@ import { globMatch } from '../util/glob.js';
 import { handleCommand } from './commands.js';
 import { quote, writeFileAtomic, type SentinelConfig } from './config.js';
 import { tick } from './monitor.js';
-import { DEFAULT_DOWN_AFTER, DEFAULT_FAILOVER_TIMEOUT, DEFAULT_PARALLEL_SYNCS, FailoverState, Flag, Instance, InstanceLink, currentMasterAddr } from './state.js';
+import { DEFAULT_DOWN_AFTER, DEFAULT_FAILOVER_TIMEOUT, DEFAULT_PARALLEL_SYNCS, FailoverState, Flag, Instance, InstanceLink, currentMasterAddr, now } from './state.js';
 
-const now = () => performance.now();
 
 /** One client connection to the sentinel. */
 export class SentinelSession {
@@ -153,7 +151,13 @@ export class Sentinel extends EventEmitter {
     for (const m of this.masters.values()) this.event('+monitor', m, `quorum ${m.quorum}`);
     this.flushConfig();
     // Redis runs its sentinel timer at 10 Hz; so do we (monotonic, unaffected by clock jumps).
-    this.timer = setInterval(() => tick(this), 100);
+    this.timer = setInterval(() => {
+      try {
+        tick(this);
+      } catch (err) {
+        log('error', 'sentinel timer failed', { error: (err as Error).stack });
+      }
+    }, 100);
     this.timer.unref?.();
     tick(this);
     return this.port;

@@ -3,7 +3,17 @@
  * ("masters", as the protocol names them), each with its known replicas and the other
  * sentinels watching it. All times are monotonic milliseconds (performance.now()).
  */
+import { performance } from 'node:perf_hooks';
 import type { NodeClient } from './client.js';
+
+/**
+ * The sentinel's monotonic clock in milliseconds. performance.now() starts near 0 with
+ * the process; the offset keeps "time 0" (never happened) far in the past, as Redis's
+ * mstime() does, so `now() - 0 > timeout` holds from the start.
+ */
+export function now(): number {
+  return performance.now() + 1e10;
+}
 
 export enum Flag {
   MASTER = 1 << 0,
