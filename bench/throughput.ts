@@ -15,7 +15,7 @@
  * latency ratios. Results also go to bench/results/throughput-<time>.json.
  */
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkBuild, command, ensureResults, geomean, median, requireTool, RESULTS, stamp, startDssm, startRedis, type Served } from './common.js';
 
@@ -75,18 +75,37 @@ function parseOpts(argv: string[]): Opts {
 interface Sample {
   rps: number;
   p50: number;
+  /** Server CPU time (user + system) per request, in microseconds. */
+  cpuUs: number;
+}
+
+const TICK_US = 1e6 / Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim() || 100);
+
+/** CPU time (user + system) a process has used so far, in microseconds (Linux /proc). */
+function cpuTime(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) * TICK_US;
+  } catch {
+    return NaN;
+  }
 }
 
 /** One redis-benchmark run of one test; null if the test produced no row (failed). */
-function runBenchmark(port: number, test: string, o: Opts, pipeline: number): Sample | null {
-  const args = ['-h', '127.0.0.1', '-p', String(port), '-c', String(o.clients), '-n', String(o.n), '-P', String(pipeline), '-t', test, '--csv'];
+function runBenchmark(s: Served, test: string, o: Opts, pipeline: number): Sample | null {
+  const args = ['-h', '127.0.0.1', '-p', String(s.port), '-c', String(o.clients), '-n', String(o.n), '-P', String(pipeline), '-t', test, '--csv'];
+  const cpu0 = cpuTime(s.pid);
   const r = spawnSync('redis-benchmark', args, { encoding: 'utf8', timeout: 600_000 });
+  const cpu1 = cpuTime(s.pid);
   const want = `"${rowName(test)}"`;
   for (const line of r.stdout.split('\n')) {
     if (!line.startsWith(want + ',')) continue;
     const cols = line.split(',').map((c) => c.replace(/"/g, ''));
     // test, rps, avg, min, p50, p95, p99, max
-    return { rps: Number(cols[1]), p50: Number(cols[4]) };
+    // lrange_100 also runs an LPUSH fill first; its CPU time is included.
+    const requests = test === 'lrange_100' ? 2 * o.n : o.n;
+    return { rps: Number(cols[1]), p50: Number(cols[4]), cpuUs: (cpu1 - cpu0) / requests };
   }
   console.error(`redis-benchmark ${args.join(' ')} produced no ${want} row:\n${r.stdout}${r.stderr}`);
   return null;
@@ -135,27 +154,30 @@ async function main(): Promise<void> {
       ratio: number;
       p50: { dssm: number; redis: number };
       p50Ratio: number;
+      cpuUs: { dssm: number; redis: number };
     }[] = [];
     const summary: { pipeline: number; issue2: number; issue3: number; p50issue2: number; p50issue3: number }[] = [];
 
     for (const pipeline of o.pipelines) {
       console.log(`\n-P ${pipeline}`);
-      console.log(`${'test'.padEnd(12)}${'dssm rps'.padStart(12)}${'redis rps'.padStart(12)}${'ratio'.padStart(8)}${'p50 dssm'.padStart(10)}${'p50 redis'.padStart(10)}${'p50 ratio'.padStart(10)}`);
+      console.log(`${'test'.padEnd(12)}${'dssm rps'.padStart(12)}${'redis rps'.padStart(12)}${'ratio'.padStart(8)}${'p50 dssm'.padStart(10)}${'p50 redis'.padStart(10)}${'p50 ratio'.padStart(10)}${'cpu us/op d'.padStart(12)}${'r'.padStart(6)}`);
       for (const test of tests) {
         const samples: Record<'dssm' | 'redis', Sample[]> = { dssm: [], redis: [] };
         for (let r = 0; r < o.rounds; r++) {
           for (const s of servers) {
-            const x = runBenchmark(s.port, test, o, pipeline);
+            const x = runBenchmark(s, test, o, pipeline);
             if (x) samples[s.name].push(x);
           }
         }
         const rps = { dssm: median(samples.dssm.map((x) => x.rps)), redis: median(samples.redis.map((x) => x.rps)) };
         const p50 = { dssm: median(samples.dssm.map((x) => x.p50)), redis: median(samples.redis.map((x) => x.p50)) };
-        const row = { pipeline, test, dssm: samples.dssm, redis: samples.redis, rps, ratio: rps.dssm / rps.redis, p50, p50Ratio: p50.dssm / p50.redis };
+        const cpuUs = { dssm: median(samples.dssm.map((x) => x.cpuUs)), redis: median(samples.redis.map((x) => x.cpuUs)) };
+        const row = { pipeline, test, dssm: samples.dssm, redis: samples.redis, rps, ratio: rps.dssm / rps.redis, p50, p50Ratio: p50.dssm / p50.redis, cpuUs };
         results.push(row);
         console.log(
           `${test.padEnd(12)}${fmt(rps.dssm).padStart(12)}${fmt(rps.redis).padStart(12)}${fmt(row.ratio, 3).padStart(8)}` +
-            `${fmt(p50.dssm, 3).padStart(10)}${fmt(p50.redis, 3).padStart(10)}${fmt(row.p50Ratio, 2).padStart(10)}`,
+            `${fmt(p50.dssm, 3).padStart(10)}${fmt(p50.redis, 3).padStart(10)}${fmt(row.p50Ratio, 2).padStart(10)}` +
+            `${fmt(cpuUs.dssm, 2).padStart(12)}${fmt(cpuUs.redis, 2).padStart(6)}`,
         );
       }
       const rowsOf = (set: string[]) => results.filter((r) => r.pipeline === pipeline && set.includes(r.test) && Number.isFinite(r.ratio));

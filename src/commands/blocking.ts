@@ -177,8 +177,9 @@ export function signalKeyAsReady(db: Database, key: string): void {
 export function handleClientsBlockedOnKeys(dirty: { value: number; owner: object } | null = null): void {
   if (serving) return;
   if (byClient.size === 0) {
-    readyKeys = [];
-    readySet.clear();
+    // Runs after every command: allocate nothing when there is nothing to drop.
+    if (readyKeys.length !== 0) readyKeys = [];
+    if (readySet.size !== 0) readySet.clear();
     return;
   }
   if (dirty !== null) {

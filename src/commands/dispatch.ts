@@ -52,9 +52,21 @@ export class Dispatcher {
     private readonly table: ReadonlyMap<string, CommandSpec>,
   ) {}
 
+  /** Names in other letter cases (`SET`, `Get`) seen so far, to skip lowercasing. */
+  private readonly aliases = new Map<string, CommandSpec>();
+
   /** Find a command by name in any letter case. */
   lookup(name: string): CommandSpec | undefined {
-    return this.table.get(name) ?? this.table.get(name.toLowerCase());
+    const spec = this.table.get(name) ?? this.aliases.get(name);
+    if (spec !== undefined) return spec;
+    const found = this.table.get(name.toLowerCase());
+    // Only real command names are remembered, so the cache stays small (at most a few
+    // spellings per command; reset if a client cycles through letter cases).
+    if (found !== undefined) {
+      if (this.aliases.size >= 4096) this.aliases.clear();
+      this.aliases.set(name, found);
+    }
+    return found;
   }
 
   /**

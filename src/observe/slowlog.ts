@@ -56,8 +56,14 @@ declare module '../commands/context.js' {
 export function installSlowlog(node: ServerContext): void {
   const log = new Slowlog(node);
   (node.ext as { slowlog?: Slowlog }).slowlog = log;
+  // Runs after every command: the thresholds are cached (and follow CONFIG SET) rather
+  // than looked up each time; push() and sample() check them again exactly.
+  let slowerThan = 0;
+  let latencyMs = 0;
+  node.config.watch('slowlog-log-slower-than', (v) => (slowerThan = Number(v)));
+  node.config.watch('latency-monitor-threshold', (v) => (latencyMs = Number(v)));
   node.dispatch.hooks.slowlog = (c, argv, micros) => {
-    log.push(c, argv, micros);
-    node.ext.latency?.sample('command', micros / 1000);
+    if (slowerThan >= 0 && micros >= slowerThan) log.push(c, argv, micros);
+    if (latencyMs !== 0 && micros >= latencyMs * 1000) node.ext.latency?.sample('command', micros / 1000);
   };
 }

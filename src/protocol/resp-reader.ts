@@ -21,6 +21,31 @@ const INT_MAX = 2147483647;
 const CR = 13;
 const LF = 10;
 
+const EMPTY: string[] = [];
+
+/**
+ * Recently seen command names (shared by all readers). A request whose name has the same
+ * bytes gets the same string: no allocation, and V8 keeps its hash for the table lookup.
+ */
+const NAME_CACHE_SIZE = 32;
+const names: string[] = [];
+let nameNext = 0;
+
+function commandName(buf: Buffer, start: number, end: number): string {
+  const len = end - start;
+  const first = buf[start];
+  outer: for (let k = 0; k < names.length; k++) {
+    const s = names[k]!;
+    if (s.length !== len || s.charCodeAt(0) !== first) continue;
+    for (let i = 1; i < len; i++) if (s.charCodeAt(i) !== buf[start + i]) continue outer;
+    return s;
+  }
+  const s = buf.latin1Slice(start, end);
+  if (names.length < NAME_CACHE_SIZE) names.push(s);
+  else names[nameNext++ % NAME_CACHE_SIZE] = s;
+  return s;
+}
+
 export interface ReaderLimits {
   /** proto-max-bulk-len */
   maxBulkLen: number;
@@ -38,7 +63,9 @@ export class RespReader {
   private need = 0;
   /** State of a partly read multibulk request. */
   private argc = 0;
-  private args: string[] = [];
+  private args: string[] = EMPTY;
+  /** Arguments of the current request read so far. */
+  private argi = 0;
   private bulkLen = -1;
 
   constructor(private readonly limits: ReaderLimits) {}
@@ -72,11 +99,18 @@ export class RespReader {
   /**
    * The next complete request, or null when more input is needed. Throws ProtocolError on
    * malformed input; the reader is unusable afterwards (the connection closes).
+   *
+   * This is the hottest loop of the server: plain `$<digits>\r\n` headers are parsed
+   * inline (anything unusual goes through readHeaderNumber, which has the exact rules),
+   * the argument array is allocated at its final size, and command names are reused
+   * from a small cache of recent ones (no new string, and its hash is already known for
+   * the command table lookup).
    */
   next(): string[] | null {
     const buf = this.buf;
+    const blen = buf.length;
     for (;;) {
-      if (this.pos >= buf.length) return null;
+      if (this.pos >= blen) return null;
       if (this.argc === 0) {
         if (buf[this.pos] !== 42 /* '*' */) {
           const inline = this.readInline();
@@ -90,36 +124,79 @@ export class RespReader {
         if (n > 10 && this.limits.authRequired()) throw new ProtocolError('unauthenticated multibulk length');
         if (n <= 0) continue;
         this.argc = n;
-        this.args = [];
-      }
-      while (this.args.length < this.argc) {
-        if (this.bulkLen < 0) {
-          if (this.pos >= buf.length) return null;
-          if (buf[this.pos] !== 36 /* '$' */) {
-            throw new ProtocolError(`expected '$', got '${String.fromCharCode(buf[this.pos]!)}'`);
-          }
-          const len = this.readHeaderNumber(2);
-          if (len === null) return null;
-          if (len === undefined || len < 0 || len > this.limits.maxBulkLen) {
-            throw new ProtocolError('invalid bulk length');
-          }
-          if (len > 16384 && this.limits.authRequired()) throw new ProtocolError('unauthenticated bulk length');
-          this.bulkLen = len;
-        }
-        const end = this.pos + this.bulkLen;
-        if (end + 2 > buf.length) {
-          // Big values: wait for the whole bulk instead of re-joining on every chunk.
-          if (this.bulkLen >= 32 * 1024) this.need = this.bulkLen + 2;
-          return null;
-        }
-        // Like Redis, the two bytes after the payload are skipped, not checked.
-        this.args.push(buf.toString('latin1', this.pos, end));
-        this.pos = end + 2;
-        this.bulkLen = -1;
+        // A claimed count is not trusted with a big allocation before the arguments arrive.
+        this.args = n <= 1024 ? new Array<string>(n) : [];
+        this.argi = 0;
       }
       const args = this.args;
+      const argc = this.argc;
+      let argi = this.argi;
+      let pos = this.pos;
+      while (argi < argc) {
+        let len = this.bulkLen;
+        if (len < 0) {
+          if (pos >= blen) break;
+          if (buf[pos] !== 36 /* '$' */) {
+            this.pos = pos;
+            this.argi = argi;
+            throw new ProtocolError(`expected '$', got '${String.fromCharCode(buf[pos]!)}'`);
+          }
+          // Fast path: 1-9 digits without a leading zero, then \r and one more byte.
+          let i = pos + 1;
+          let c = i < blen ? buf[i]! : 0;
+          len = -1;
+          if (c >= 49 && c <= 57) {
+            let v = c - 48;
+            const stop = Math.min(blen, i + 10);
+            for (i++; i < stop; i++) {
+              c = buf[i]!;
+              if (c < 48 || c > 57) break;
+              v = v * 10 + (c - 48);
+            }
+            if (i < stop && c === CR && i + 1 < blen && v <= 1048576) {
+              len = v;
+              pos = i + 2;
+            }
+          } else if (c === 48 && pos + 3 < blen && buf[pos + 2] === CR) {
+            len = 0;
+            pos += 4;
+          }
+          if (len < 0) {
+            // Incomplete, unusual or invalid: the exact (slower) rules.
+            this.pos = pos;
+            this.argi = argi;
+            const n = this.readHeaderNumber(2);
+            if (n === null) return null;
+            if (n === undefined || n < 0 || n > this.limits.maxBulkLen) {
+              throw new ProtocolError('invalid bulk length');
+            }
+            len = n;
+            pos = this.pos;
+          }
+          // proto-max-bulk-len is at least 1 MB, so smaller values need no check.
+          if (len > 16384 && this.limits.authRequired()) {
+            this.pos = pos;
+            throw new ProtocolError('unauthenticated bulk length');
+          }
+          this.bulkLen = len;
+        }
+        const end = pos + len;
+        if (end + 2 > blen) {
+          // Big values: wait for the whole bulk instead of re-joining on every chunk.
+          if (len >= 32 * 1024) this.need = len + 2;
+          break;
+        }
+        // Like Redis, the two bytes after the payload are skipped, not checked.
+        args[argi] = argi === 0 && len <= 32 ? commandName(buf, pos, end) : buf.latin1Slice(pos, end);
+        argi++;
+        pos = end + 2;
+        this.bulkLen = -1;
+      }
+      this.pos = pos;
+      this.argi = argi;
+      if (argi < argc) return null;
       this.argc = 0;
-      this.args = [];
+      this.args = EMPTY;
       return args;
     }
   }
