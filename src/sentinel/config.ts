@@ -229,6 +229,7 @@ export function loadSentinelConfig(file: string | null, args: readonly string[] 
   const argLines = parseArgDirectives(args);
   // redis-sentinel also accepts `--sentinel` alone (the mode switch); drop it.
   lines.push(...argLines.filter((l) => !(l.words[0]?.toLowerCase() === 'sentinel' && l.words.length <= 2 && (l.words[1] ?? '') === '')));
+  const otherNames: string[] = [];
   for (const l of lines) {
     const name = l.words[0]!.toLowerCase();
     if (name === 'sentinel') {
@@ -251,10 +252,16 @@ export function loadSentinelConfig(file: string | null, args: readonly string[] 
       default:
         break;
     }
-    if (l.source !== 'command line' || !cfg.otherLines.includes(l.text)) {
-      cfg.directives.set(name, l.words.slice(1));
-      // Argument directives are written to the file too, as redis-sentinel's rewrite does.
-      cfg.otherLines.push(l.source === 'command line' ? l.words.map(quote).join(' ') : l.text);
+    cfg.directives.set(name, l.words.slice(1));
+    // Argument directives are written to the file too, as redis-sentinel's rewrite does;
+    // a later line for the same single-valued directive replaces the earlier one.
+    const text = l.source === 'command line' ? l.words.map(quote).join(' ') : l.text;
+    const multi = name === 'user' || name === 'rename-command' || name === 'include' || name === 'loadmodule';
+    const at = multi ? -1 : otherNames.indexOf(name);
+    if (at >= 0) cfg.otherLines[at] = text;
+    else {
+      otherNames.push(multi ? '' : name);
+      cfg.otherLines.push(text);
     }
   }
   return cfg;
