@@ -97,6 +97,9 @@ export function installReplication(node: DataNode): void {
   let cur: Client | null = null;
   let curMark = 0;
   let offBefore = 0;
+  // Read on every write command: cached (following CONFIG SET) instead of looked up.
+  let minReplicasToWrite = 0;
+  node.config.watch('min-replicas-to-write', (v) => (minReplicasToWrite = Number(v)));
   node.dispatch.hooks.guards.push((c, spec) => {
     const syncN = syncReplicas;
     if (syncN > 0) {
@@ -115,7 +118,7 @@ export function installReplication(node: DataNode): void {
       return null;
     }
     if (!write || c.id < 0) return null;
-    const minN = node.config.int('min-replicas-to-write');
+    const minN = minReplicasToWrite;
     if (minN > 0) {
       const lag = node.config.int('min-replicas-max-lag');
       if (lag > 0 && repl.countGood(lag * 1000 + 999) < minN) return 'NOREPLICAS Not enough good replicas to write.';
