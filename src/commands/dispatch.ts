@@ -10,6 +10,7 @@
  * and MONITOR. A command that changed nothing (the keyspace's dirty counter did not
  * move) is not propagated.
  */
+import { performance } from 'node:perf_hooks';
 import { CommandError, Err, unknownCommand } from '../errors.js';
 import { channels } from '../observe/events.js';
 import type { Client, ServerContext } from './context.js';
@@ -88,10 +89,21 @@ export class Dispatcher {
     return spec;
   }
 
+  /** Wall clock (Date.now) and monotonic clock (performance.now) read at the same moment. */
+  private wallBase = 0;
+  private monoBase = -Infinity;
+
   /** Run one request from a client: all checks, then the command (or queue it in MULTI). */
   execute(c: Client, argv: string[]): void {
     const server = this.server;
-    server.clock.now = Date.now();
+    // One clock read per command serves both the command's timing (commandstats) and the
+    // server's millisecond clock; the wall clock is re-read once a millisecond has passed.
+    const start = performance.now();
+    if (start - this.monoBase >= 1) {
+      this.monoBase = start;
+      this.wallBase = Date.now();
+    }
+    server.clock.now = this.wallBase;
     const resolved = this.resolve(c, argv);
     if (typeof resolved === 'string') {
       if (c.flags.multi) c.flags.dirtyExec = true;
@@ -133,7 +145,7 @@ export class Dispatcher {
       return;
     }
     c.lastCommand = spec.fullName;
-    this.call(c, spec, argv);
+    this.call(c, spec, argv, start);
     if (this.depth === 0) this.afterCommand();
   }
 
@@ -141,7 +153,7 @@ export class Dispatcher {
    * Run a command's handler and account for it. Errors thrown as CommandError become
    * error replies. Propagation happens when the outermost call ends.
    */
-  call(c: Client, spec: CommandSpec, argv: string[]): void {
+  call(c: Client, spec: CommandSpec, argv: string[], start = -1): void {
     const server = this.server;
     const ks = server.keyspace;
     const dirtyBefore = ks.dirty;
@@ -150,8 +162,12 @@ export class Dispatcher {
     const savedReplaced = this.replaced;
     this.replaced = null;
     this.depth++;
-    if (this.hooks.beforeWrite !== null && spec.bits & F.write) this.hooks.beforeWrite(c, spec, argv);
-    const start = performance.now();
+    if (this.hooks.beforeWrite !== null && spec.bits & F.write) {
+      this.hooks.beforeWrite(c, spec, argv);
+      start = -1;
+    }
+    // `start` is the clock read of execute() when nothing ran since (saves a clock read).
+    if (start < 0) start = performance.now();
     let failed = false;
     try {
       spec.handler(c, argv);
