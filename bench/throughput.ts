@@ -2,12 +2,13 @@
  * Throughput of dssm beside redis-server, measured with redis-benchmark.
  *
  *   npm run build && node --import tsx bench/throughput.ts [--quick] [-n N] [--rounds R]
- *        [--tests set,get,...] [--pipelines 1,16] [--clients 50]
+ *        [--tests set,get,...] [--pipelines 1,16] [--clients 50] [--no-warmup]
  *
  * Starts `node bin/dssm.js server` (from dist/; this script builds nothing) and
  * `redis-server --save '' --appendonly no` on free ports, then for every pipeline depth and
  * test runs redis-benchmark against both, alternating dssm, redis, dssm, redis... for
- * `rounds` rounds, so that both see the same machine load. The machine is shared, so only
+ * `rounds` rounds, so that both see the same machine load (after a short warm-up run of
+ * every test against both, so that dssm's JIT-compiled steady state is measured). The machine is shared, so only
  * ratios from the same run mean anything, never absolute numbers.
  *
  * Prints requests/s per test, the dssm/redis ratio, the geometric mean of ratios per
@@ -50,10 +51,11 @@ interface Opts {
   clients: number;
   tests: string[];
   pipelines: number[];
+  warmup: boolean;
 }
 
 function parseOpts(argv: string[]): Opts {
-  const o: Opts = { n: 200000, rounds: 2, clients: 50, tests: [...ISSUE2, ...ISSUE3], pipelines: [1, 16] };
+  const o: Opts = { n: 200000, rounds: 2, clients: 50, tests: [...ISSUE2, ...ISSUE3], pipelines: [1, 16], warmup: true };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const v = () => {
@@ -63,6 +65,7 @@ function parseOpts(argv: string[]): Opts {
     };
     if (a === '--quick') o.n = 50000;
     else if (a === '-n') o.n = Number(v());
+    else if (a === '--no-warmup') o.warmup = false;
     else if (a === '--rounds') o.rounds = Math.max(1, Number(v()));
     else if (a === '--clients' || a === '-c') o.clients = Number(v());
     else if (a === '--tests' || a === '-t') o.tests = v().split(',');
@@ -140,6 +143,14 @@ async function main(): Promise<void> {
     for (const t of o.tests) {
       if ((await supported(dssm.port, t)) && (await supported(redis.port, t))) tests.push(t);
       else skipped.push(t);
+    }
+    // Warm-up: dssm runs on a JIT; measure its steady state, not its first seconds.
+    if (o.warmup) {
+      for (const s of servers) {
+        for (const p of o.pipelines) {
+          spawnSync('redis-benchmark', ['-h', '127.0.0.1', '-p', String(s.port), '-c', String(o.clients), '-n', String(Math.min(o.n, 50000)), '-P', String(p), '-t', tests.join(','), '-q'], { stdio: 'ignore' });
+        }
+      }
     }
     for (const s of servers) await command(s.port, ['FLUSHALL']);
     console.log(`redis-benchmark -c ${o.clients} -n ${o.n}, ${o.rounds} rounds alternating dssm/redis; tests: ${tests.join(',')}`);
