@@ -40,7 +40,10 @@ export async function runSentinel(args: string[]): Promise<void> {
       logger.fatal({ source: err.source, line: err.line, directive: err.text }, err.reason);
       process.exit(1);
     }
-    throw err;
+    // Unusable TLS material (missing file, key not matching the certificate, ...).
+    process.stderr.write(`*** FATAL CONFIG ERROR ***\n${(err as Error).message}\n`);
+    log('fatal', (err as Error).message, {});
+    process.exit(1);
   }
   sentinel.onShutdown = () => process.exit(0);
   const stop = (signal: string) => {

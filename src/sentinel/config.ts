@@ -8,6 +8,10 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ConfigError, parseArgDirectives, parseConfigText, type ConfigLine } from '../config/load.js';
+import { findDirective } from '../config/schema.js';
+import { ConfigStore } from '../config/store.js';
+// Registers the tls-* directives (the same names and checks as a data node's).
+import '../security/tls.js';
 import { DEFAULT_DOWN_AFTER, DEFAULT_FAILOVER_TIMEOUT, DEFAULT_PARALLEL_SYNCS } from './state.js';
 
 export interface MasterConfig {
@@ -46,6 +50,10 @@ export interface SentinelConfig {
   sentinelPass: string | null;
   /** tls-replication: use TLS on links to data nodes and other sentinels. */
   tlsLinks: boolean;
+  /** tls-port: the TLS listener (0: none). With `port 0`, the sentinel listens on TLS only. */
+  tlsPort: number;
+  /** The tls-* directives, validated as a data node validates them (for src/security/tls.ts). */
+  tls: ConfigStore;
   masters: MasterConfig[];
   /** Directives that are not sentinel state (port, dir, logfile, tls-*, ...), kept verbatim on rewrite. */
   otherLines: string[];
@@ -69,6 +77,8 @@ export function defaultConfig(): SentinelConfig {
     sentinelUser: null,
     sentinelPass: null,
     tlsLinks: false,
+    tlsPort: 0,
+    tls: new ConfigStore(),
     masters: [],
     otherLines: [],
     directives: new Map(),
@@ -230,6 +240,7 @@ export function loadSentinelConfig(file: string | null, args: readonly string[] 
   // redis-sentinel also accepts `--sentinel` alone (the mode switch); drop it.
   lines.push(...argLines.filter((l) => !(l.words[0]?.toLowerCase() === 'sentinel' && l.words.length <= 2 && (l.words[1] ?? '') === '')));
   const otherNames: string[] = [];
+  const tlsSeen = new Set<string>();
   for (const l of lines) {
     const name = l.words[0]!.toLowerCase();
     if (name === 'sentinel') {
@@ -251,6 +262,13 @@ export function loadSentinelConfig(file: string | null, args: readonly string[] 
         break;
       default:
         break;
+    }
+    if (name.startsWith('tls-')) {
+      const d = findDirective(name);
+      if (!d) throw new ConfigError(l.source, l.line, l.text, 'Bad directive or wrong number of arguments');
+      const r = cfg.tls.load(d, l.words.slice(1), tlsSeen);
+      if (!r.ok) throw new ConfigError(l.source, l.line, l.text, r.error);
+      if (d.name === 'tls-port') cfg.tlsPort = cfg.tls.int('tls-port');
     }
     cfg.directives.set(name, l.words.slice(1));
     // Argument directives are written to the file too, as redis-sentinel's rewrite does;

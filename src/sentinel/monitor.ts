@@ -184,8 +184,7 @@ function sendPeriodicCommands(s: Sentinel, ri: Instance): void {
 /** The address other sentinels should use to reach us over this link. */
 function announceAddr(s: Sentinel, ri: Instance): { ip: string; port: number } {
   const ip = s.cfg.announceIp ?? ri.link.cc?.localAddress ?? '127.0.0.1';
-  const port = s.cfg.announcePort || s.port;
-  return { ip, port };
+  return { ip, port: s.announcedPort };
 }
 
 /** PUBLISH our hello to an instance (data nodes relay it; sentinels process it). */

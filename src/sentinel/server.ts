@@ -17,6 +17,7 @@ import { globMatch } from '../util/glob.js';
 import { handleCommand } from './commands.js';
 import { quote, writeFileAtomic, type SentinelConfig } from './config.js';
 import { tick } from './monitor.js';
+import { SentinelTls } from './tls.js';
 import { DEFAULT_DOWN_AFTER, DEFAULT_FAILOVER_TIMEOUT, DEFAULT_PARALLEL_SYNCS, FailoverState, Flag, Instance, InstanceLink, currentMasterAddr, now } from './state.js';
 
 
@@ -93,6 +94,8 @@ export class Sentinel extends EventEmitter {
   readonly runId = randomBytes(20).toString('hex');
   readonly startTime = Date.now();
   private bound: BoundListener[] = [];
+  /** TLS: the tls-port listener and the material for outgoing TLS links. */
+  readonly tls: SentinelTls;
   private timer: NodeJS.Timeout | null = null;
   private nextClientId = 1;
   private flushPending = false;
@@ -105,6 +108,7 @@ export class Sentinel extends EventEmitter {
     this.myid = cfg.myid ?? randomBytes(20).toString('hex');
     this.currentEpoch = cfg.currentEpoch;
     this.port = cfg.port;
+    this.tls = new SentinelTls(cfg);
     const t = now();
     for (const mc of cfg.masters) {
       const m = this.createMaster(mc.name, mc.host, mc.port, mc.quorum);
@@ -142,10 +146,32 @@ export class Sentinel extends EventEmitter {
     return m;
   }
 
+  /** The TLS port bound (0: none). */
+  get tlsPort(): number {
+    return this.tls.port;
+  }
+
+  /** The port other sentinels are told (hello messages): the TLS one when links use TLS. */
+  get announcedPort(): number {
+    if (this.cfg.announcePort) return this.cfg.announcePort;
+    if (this.cfg.tlsLinks && this.tls.port) return this.tls.port;
+    return this.port;
+  }
+
   /** Listen and start monitoring; resolves with the port. */
   async start(): Promise<number> {
-    this.bound = await listenAll(this.cfg.bind, this.cfg.port, () => net.createServer((sock) => this.accept(sock)), { backlog: 511, tls: false });
-    this.port = this.bound[0]?.port ?? this.cfg.port;
+    // `port 0` with a tls-port: TLS only (as redis-sentinel); without TLS, 0 picks a free port.
+    if (this.cfg.port !== 0 || this.cfg.tlsPort === 0) {
+      this.bound = await listenAll(this.cfg.bind, this.cfg.port, () => net.createServer((sock) => this.accept(sock)), { backlog: 511, tls: false });
+    }
+    try {
+      await this.tls.start((sock) => this.accept(sock));
+    } catch (err) {
+      for (const l of this.bound) l.server.close();
+      this.bound = [];
+      throw err;
+    }
+    this.port = this.bound[0]?.port ?? this.tls.port;
     this.stopped = false;
     log('info', 'Sentinel ID is ' + this.myid, { sentinel: this.myid, port: this.port });
     for (const m of this.masters.values()) this.event('+monitor', m, `quorum ${m.quorum}`);
@@ -173,6 +199,7 @@ export class Sentinel extends EventEmitter {
     for (const s of [...this.sessions]) s.close();
     await Promise.all(this.bound.map((l) => new Promise<void>((resolve) => l.server.close(() => resolve()))));
     this.bound = [];
+    await this.tls.stop();
     this.writeConfigNow();
   }
 
@@ -191,6 +218,7 @@ export class Sentinel extends EventEmitter {
     for (const s of [...this.sessions]) s.close();
     for (const l of this.bound) l.server.close();
     this.bound = [];
+    void this.tls.stop();
     this.onShutdown?.();
   }
 
