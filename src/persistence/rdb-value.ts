@@ -511,6 +511,11 @@ function scoreText(d: number): string {
 // Reader
 
 /** A cursor over RDB bytes. Every read checks bounds and throws RdbFormatError. */
+/** Buffer's internal latin1 decoder (what toString('latin1', a, b) calls after its checks). */
+interface LatinSlicer {
+  latin1Slice(start: number, end: number): string;
+}
+
 export class RdbReader {
   pos: number;
 
@@ -599,8 +604,39 @@ export class RdbReader {
     }
   }
 
-  /** An RDB string as a latin1 JS string. */
+  /**
+   * An RDB string as a latin1 JS string. Plain lengths and integer encodings are decoded
+   * straight from the buffer (no intermediate Buffer view): this is the loader's hot path.
+   */
   string(): string {
+    const buf = this.buf;
+    const p = this.pos;
+    if (p < this.end) {
+      const b = buf[p]!;
+      const kind = b >> 6;
+      let start = -1;
+      let n = 0;
+      if (kind === 0) {
+        start = p + 1;
+        n = b & 0x3f;
+      } else if (kind === 1 && p + 1 < this.end) {
+        start = p + 2;
+        n = ((b & 0x3f) << 8) | buf[p + 1]!;
+      } else if (b === 0xc0 && p + 1 < this.end) {
+        this.pos = p + 2;
+        return String((buf[p + 1]! << 24) >> 24);
+      } else if (b === 0xc1 && p + 2 < this.end) {
+        this.pos = p + 3;
+        return String(buf.readInt16LE(p + 1));
+      } else if (b === 0xc2 && p + 4 < this.end) {
+        this.pos = p + 5;
+        return String(buf.readInt32LE(p + 1));
+      }
+      if (start >= 0 && start + n <= this.end) {
+        this.pos = start + n;
+        return (buf as LatinSlicer).latin1Slice(start, start + n);
+      }
+    }
     return this.stringBytes().toString('latin1');
   }
 
