@@ -7,10 +7,13 @@ import { DSSM_VERSION } from '../version.js';
 import { registerSentinel } from './sentinel.js';
 import { registerServer } from './server.js';
 import { registerCerts } from './certs.js';
+import { registerUp } from './up.js';
+import { registerStatus } from './status.js';
+import { registerFailover } from './failover.js';
 
 type Register = (program: Command) => void;
 
-const subcommands: Register[] = [registerServer, registerCerts, registerSentinel];
+const subcommands: Register[] = [registerServer, registerCerts, registerSentinel, registerUp, registerStatus, registerFailover];
 
 export async function run(argv: string[]): Promise<void> {
   const program = new Command();
