@@ -451,6 +451,8 @@ function sentinelCommand(s: Sentinel, c: SentinelSession, argv: string[]): void 
       s.event('+manual-failover', m, undefined);
       startFailover(s, m);
       m.flags |= Flag.FORCE_FAILOVER;
+      // dssm: with the primary reachable, switch over losslessly through its FAILOVER command.
+      m.coordinated = m.link.cc !== null && !m.is(Flag.S_DOWN) && m.roleReported === 'master' && !m.staleReboot;
       r.ok();
       return;
     }

@@ -6,7 +6,7 @@
  */
 import { ReplyError } from './client.js';
 import { getLeader, voteLeader } from './election.js';
-import { refreshInstanceInfo, sendSlaveOf } from './monitor.js';
+import { refreshInstanceInfo, sendInfo, sendSlaveOf } from './monitor.js';
 import type { Sentinel } from './server.js';
 import { ASK_PERIOD, ELECTION_TIMEOUT, FailoverState, Flag, INFO_PERIOD, MAX_DESYNC, PING_PERIOD, SLAVE_RECONF_TIMEOUT, type Instance, now } from './state.js';
 
@@ -66,6 +66,7 @@ export function startFailoverIfNeeded(s: Sentinel, master: Instance): boolean {
 
 export function abortFailover(master: Instance): void {
   master.flags &= ~(Flag.FAILOVER_IN_PROGRESS | Flag.FORCE_FAILOVER);
+  master.coordinated = false;
   master.failoverState = FailoverState.NONE;
   master.failoverStateChangeTime = now();
   if (master.promotedSlave) {
@@ -74,33 +75,69 @@ export function abortFailover(master: Instance): void {
   }
 }
 
-/** Replicas eligible for promotion, best first (priority, then offset, then run id). */
-export function selectSlave(master: Instance): Instance | null {
+/** Replicas the sentinel can reach now, with fresh INFO (their offsets are current). */
+function reachableReplicas(master: Instance, answeredSince: number): Instance[] {
   const t = now();
-  let maxMasterDownTime = 0;
-  if (master.is(Flag.S_DOWN)) maxMasterDownTime += t - master.sDownSinceTime;
-  maxMasterDownTime += master.downAfter * 10;
-  const candidates: Instance[] = [];
+  const out: Instance[] = [];
   for (const r of master.slaves.values()) {
     if (r.is(Flag.S_DOWN) || r.is(Flag.O_DOWN)) continue;
     if (!r.link.cc) continue;
     if (t - r.link.lastAvailTime > PING_PERIOD * 5) continue;
-    if (r.replica.priority === 0) continue;
+    if (r.roleReported !== 'slave') continue;
     const infoValidity = master.is(Flag.S_DOWN) ? PING_PERIOD * 5 : INFO_PERIOD * 3;
     if (t - r.infoRefresh > infoValidity) continue;
+    if (r.infoRefresh < answeredSince) continue;
+    out.push(r);
+  }
+  return out;
+}
+
+/**
+ * The replica to promote, or null with the reason. Redis's order (priority 0 excluded, then
+ * priority, then offset, then run id) with dssm's safety rules first: only a replica holding
+ * the highest offset among the reachable ones is eligible, and in synchronous mode
+ * (`sync_replicas:N` on the primary) at least R−N+1 of the R known replicas must answer, so
+ * that every acknowledged write (on ≥ N replicas) is on one of them.
+ */
+export function chooseSlave(master: Instance, answeredSince = 0): { slave: Instance | null; reason: string } {
+  const t = now();
+  let maxMasterDownTime = 0;
+  if (master.is(Flag.S_DOWN)) maxMasterDownTime += t - master.sDownSinceTime;
+  maxMasterDownTime += master.downAfter * 10;
+  const reachable = reachableReplicas(master, answeredSince);
+  const n = master.syncReplicas;
+  if (n > 0) {
+    const total = master.slaves.size;
+    const need = Math.max(1, total - n + 1);
+    if (reachable.length < need) {
+      return { slave: null, reason: `sync-replicas ${n}: ${reachable.length} of ${total} replicas reachable, ${need} needed to be sure no acknowledged write is elsewhere` };
+    }
+  }
+  let maxOffset = -1;
+  for (const r of reachable) maxOffset = Math.max(maxOffset, r.replica.replOffset);
+  const candidates: Instance[] = [];
+  for (const r of reachable) {
+    if (r.replica.priority === 0) continue;
     if (r.replica.masterLinkDownSinceSeconds * 1000 > maxMasterDownTime) continue;
+    if (r.replica.replOffset < maxOffset) continue;
     candidates.push(r);
   }
   candidates.sort((a, b) => {
     if (a.replica.priority !== b.replica.priority) return a.replica.priority - b.replica.priority;
-    if (a.replica.replOffset !== b.replica.replOffset) return b.replica.replOffset - a.replica.replOffset;
     if (a.runid === null) return b.runid === null ? 0 : 1;
     if (b.runid === null) return -1;
     const x = a.runid.toLowerCase();
     const y = b.runid.toLowerCase();
     return x < y ? -1 : x > y ? 1 : 0;
   });
-  return candidates[0] ?? null;
+  if (candidates[0]) return { slave: candidates[0], reason: '' };
+  if (reachable.length === 0) return { slave: null, reason: 'no replica reachable' };
+  return { slave: null, reason: `no promotable replica holds the highest offset ${maxOffset}` };
+}
+
+/** Replicas eligible for promotion: the best one (see chooseSlave). */
+export function selectSlave(master: Instance): Instance | null {
+  return chooseSlave(master).slave;
 }
 
 export function failoverStateMachine(s: Sentinel, master: Instance): void {
@@ -137,7 +174,7 @@ function waitStart(s: Sentinel, master: Instance): void {
     return;
   }
   s.event('+elected-leader', master);
-  if (s.simFailure.crashAfterElection) s.simulateCrash();
+  if (s.simFailure.crashAfterElection) return s.simulateCrash();
   master.failoverState = FailoverState.SELECT_SLAVE;
   master.failoverStateChangeTime = now();
   s.event('+failover-state-select-slave', master);
@@ -146,10 +183,34 @@ function waitStart(s: Sentinel, master: Instance): void {
 }
 
 function selectSlaveStep(s: Sentinel, master: Instance): void {
-  const slave = selectSlave(master);
+  // dssm: every attempt first asks each replica for INFO; only those answering count as
+  // reachable (a hung replica keeps its link open), and their offsets are current.
+  if (master.selectRefreshing) return;
+  if (master.selectRoundStart === 0 || master.selectRoundStart < master.failoverStateChangeTime || now() - master.selectRoundStart > 750) {
+    master.selectRefreshing = true;
+    const start = now();
+    const epoch = master.failoverEpoch;
+    const asks = [...master.slaves.values()].filter((r) => r.link.cc).map((r) => sendInfo(s, r));
+    void Promise.race([Promise.all(asks), new Promise((r) => setTimeout(r, 500))]).then(() => {
+      master.selectRefreshing = false;
+      master.selectRoundStart = start;
+      if (!s.stopped && master.failoverEpoch === epoch && master.failoverState === FailoverState.SELECT_SLAVE) selectSlaveStep(s, master);
+    });
+    return;
+  }
+  const { slave, reason } = chooseSlave(master, master.selectRoundStart);
   if (!slave) {
-    s.event('-failover-abort-no-good-slave', master);
-    abortFailover(master);
+    // dssm: wait (the state machine retries every tick) rather than promote unsafely.
+    const waited = now() - master.failoverStateChangeTime;
+    if (waited > master.failoverTimeout) {
+      s.event(master.syncReplicas > 0 && reason.startsWith('sync-replicas') ? '-failover-abort-not-enough-replicas' : '-failover-abort-no-good-slave', master, reason);
+      abortFailover(master);
+      return;
+    }
+    if (now() - master.waitReplicasLogged > 1000) {
+      master.waitReplicasLogged = now();
+      s.event('+failover-wait-replicas', master, reason);
+    }
     return;
   }
   s.event('+selected-slave', slave);
@@ -170,6 +231,7 @@ function sendSlaveOfNoOne(s: Sentinel, master: Instance): void {
     }
     return;
   }
+  if (master.coordinated && master.link.cc) return sendCoordinatedFailover(s, master, slave);
   const p = sendSlaveOf(s, slave, null);
   if (!p) return;
   s.event('+failover-state-wait-promotion', slave);
@@ -185,6 +247,54 @@ function sendSlaveOfNoOne(s: Sentinel, master: Instance): void {
     const info = await cc.call('INFO').catch(() => null);
     if (typeof info === 'string') refreshInstanceInfo(s, slave, info);
   }, () => {});
+}
+
+/**
+ * dssm: lossless manual switchover. The primary runs `FAILOVER TO <replica> TIMEOUT <ms>`:
+ * it holds writes until the replica has its offset, then becomes its replica (the replica
+ * promotes itself). We poll the replica's INFO until it reports the primary role, then go
+ * on as after a promotion. A primary without FAILOVER (or refusing it) gets Redis's forced
+ * path (REPLICAOF NO ONE on the replica) instead.
+ */
+function sendCoordinatedFailover(s: Sentinel, master: Instance, slave: Instance): void {
+  const cc = master.link.cc!;
+  const epoch = master.failoverEpoch;
+  const timeout = Math.max(1000, Math.min(master.failoverTimeout, 60000));
+  s.event('+failover-state-wait-promotion', slave, 'coordinated');
+  master.failoverState = FailoverState.WAIT_PROMOTION;
+  master.failoverStateChangeTime = now();
+  master.link.pendingCommands++;
+  cc.call('FAILOVER', 'TO', slave.host, slave.port, 'TIMEOUT', timeout).then(
+    (r) => {
+      master.link.pendingCommands--;
+      if (master.failoverEpoch !== epoch || master.failoverState !== FailoverState.WAIT_PROMOTION) return;
+      if (r instanceof ReplyError) {
+        s.event('+failover-coordinated-refused', master, r.message);
+        master.coordinated = false;
+        master.failoverState = FailoverState.SEND_SLAVEOF_NOONE;
+        master.failoverStateChangeTime = now();
+        sendSlaveOfNoOne(s, master);
+        return;
+      }
+      // Poll the replica until it reports itself primary (confirmed in refreshInstanceInfo).
+      const poll = setInterval(() => {
+        if (s.stopped || master.failoverEpoch !== epoch || master.failoverState !== FailoverState.WAIT_PROMOTION) return clearInterval(poll);
+        void sendInfo(s, slave);
+      }, 25);
+      poll.unref?.();
+    },
+    () => {},
+  );
+}
+
+/** After a coordinated switchover: clients of the old primary reconnect and rediscover. */
+export function killOldPrimaryClients(master: Instance): void {
+  const cc = master.link.cc;
+  if (!cc) return;
+  void cc.pipeline([
+    ['CLIENT', 'KILL', 'TYPE', 'normal'],
+    ['CLIENT', 'KILL', 'TYPE', 'pubsub'],
+  ]).catch(() => {});
 }
 
 function reconfNextSlave(s: Sentinel, master: Instance): void {

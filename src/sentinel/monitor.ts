@@ -5,7 +5,7 @@
  * The logic and its periods follow redis-sentinel (sentinel.c) so mixed groups agree.
  */
 import { NodeClient, ReplyError, type RespValue } from './client.js';
-import { askMasterStateToOtherSentinels, failoverStateMachine, startFailoverIfNeeded, switchToPromotedSlave } from './failover.js';
+import { askMasterStateToOtherSentinels, failoverStateMachine, killOldPrimaryClients, startFailoverIfNeeded, switchToPromotedSlave } from './failover.js';
 import type { Sentinel } from './server.js';
 import {
   ASK_PERIOD,
@@ -63,7 +63,9 @@ function reconnectInstance(s: Sentinel, ri: Instance): void {
   if (link.cc && (!link.needsPubsub || link.pc)) return;
   if (link.connecting || link.pcConnecting) return;
   const t = now();
-  if (t - link.lastReconnTime < PING_PERIOD) return;
+  // dssm: a lost link to a primary is retried every 100 ms (loopback-cheap), so a primary
+  // that restarts empty is seen before its replicas resync from it (they retry every second).
+  if (t - link.lastReconnTime < (ri.is(Flag.MASTER) ? 100 : PING_PERIOD)) return;
   link.lastReconnTime = t;
   const name = `sentinel-${s.myid.slice(0, 8)}`;
   if (!link.cc) {
@@ -234,6 +236,7 @@ function checkSubjectivelyDown(s: Sentinel, ri: Instance): void {
 
   const down =
     elapsed > ri.downAfter ||
+    (ri.is(Flag.MASTER) && ri.staleReboot) ||
     (ri.is(Flag.MASTER) && ri.roleReported === 'slave' && t - ri.roleReportedTime > ri.downAfter + INFO_PERIOD * 2);
   if (down) {
     if (!ri.is(Flag.S_DOWN)) {
@@ -309,18 +312,72 @@ function parseInfo(info: string): Map<string, string> {
   return out;
 }
 
+/** The highest replication offset any known replica of `master` reported. */
+function bestReplicaOffset(master: Instance): { offset: number; replica: Instance | null; reachable: Instance | null } {
+  let offset = 0;
+  let replica: Instance | null = null;
+  let reachable: Instance | null = null;
+  for (const r of master.slaves.values()) {
+    if (r.roleReported !== 'slave' || r.infoRefresh === 0) continue;
+    if (replica === null || r.replica.replOffset > offset) {
+      offset = r.replica.replOffset;
+      replica = r;
+    }
+    if (r.link.cc && !r.is(Flag.S_DOWN) && (reachable === null || r.replica.replOffset > reachable.replica.replOffset)) reachable = r;
+  }
+  return { offset, replica, reachable };
+}
+
+/**
+ * dssm: a primary that restarted (new run id) with less data than we knew it or a replica
+ * had (empty, or an old snapshot) must not stay primary: its replicas would resync from it
+ * and drop their data (what Redis does). Fence it at once (REPLICAOF the best reachable
+ * replica: it syncs from that one and serves no replicas until then) and treat it as down
+ * so the sentinels fail over to that replica.
+ */
+function checkStaleReboot(s: Sentinel, ri: Instance, f: Map<string, string>, rebooted: boolean): void {
+  const role = f.get('role');
+  const offset = Number(f.get(role === 'master' ? 'master_repl_offset' : 'slave_repl_offset') ?? 0) || 0;
+  if (role === 'master') {
+    const sync = Number(f.get('sync_replicas') ?? 0) || 0;
+    if (!rebooted && !ri.staleReboot) {
+      ri.syncReplicas = sync;
+      if (offset > ri.masterOffset) ri.masterOffset = offset;
+    }
+  }
+  if (!rebooted || ri.staleReboot) return;
+  const best = bestReplicaOffset(ri);
+  const known = Math.max(ri.masterOffset, best.offset);
+  // Rebooted and now a replica of someone (another sentinel fenced it), or behind what we knew.
+  const stale = role === 'slave' || (known > 0 && offset < known);
+  if (!stale) {
+    ri.masterOffset = offset;
+    return;
+  }
+  ri.staleReboot = true;
+  s.event('+reboot-stale', ri, `offset ${offset} < known ${known}`);
+  if (role === 'master' && best.reachable) {
+    if (sendSlaveOf(s, ri, { host: best.reachable.host, port: best.reachable.port })) s.event('+fence-stale-master', ri, `replicaof ${best.reachable.host} ${best.reachable.port}`);
+  }
+}
+
 /** Learn from an INFO reply: run id, role, replicas, replica state; drive failover steps. */
 export function refreshInstanceInfo(s: Sentinel, ri: Instance, info: string): void {
   const t = now();
   ri.info = info;
   const f = parseInfo(info);
   const runid = f.get('run_id');
+  let rebooted = false;
   if (runid && runid.length === 40) {
     if (ri.runid !== runid) {
-      if (ri.runid !== null) s.event('+reboot', ri);
+      if (ri.runid !== null) {
+        s.event('+reboot', ri);
+        rebooted = true;
+      }
       ri.runid = runid;
     }
   }
+  if (ri.is(Flag.MASTER)) checkStaleReboot(s, ri, f, rebooted);
   // Replicas of a primary: slave0:ip=...,port=...,state=...,offset=...,lag=...
   if (ri.is(Flag.MASTER)) {
     for (const [k, v] of f) {
@@ -417,6 +474,7 @@ function promotionConfirmed(s: Sentinel, ri: Instance): void {
   master.failoverStateChangeTime = now();
   s.flushConfig();
   s.event('+promoted-slave', ri);
+  if (master.coordinated) killOldPrimaryClients(master);
   if (s.simFailure.crashAfterPromotion) s.simulateCrash();
   s.event('+failover-state-reconf-slaves', master);
   // dssm: announce the switch now; clients asking get-master-addr-by-name already get the new address.

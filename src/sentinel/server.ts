@@ -397,6 +397,10 @@ export class Sentinel extends EventEmitter {
     master.link = new InstanceLink(t);
     master.link.lastPongTime = t;
     master.flags &= Flag.MASTER;
+    master.staleReboot = false;
+    master.coordinated = false;
+    master.masterOffset = 0;
+    master.selectRefreshing = false;
     master.leader = null;
     master.failoverState = FailoverState.NONE;
     master.failoverStateChangeTime = 0;

@@ -159,6 +159,19 @@ export class Instance {
   renamedCommands = new Map<string, string>();
   /** dssm: +switch-master already announced for this failover epoch. */
   switchAnnouncedEpoch = 0;
+  /** dssm (masters): master_repl_offset last reported while it was primary. */
+  masterOffset = 0;
+  /** dssm (masters): `sync_replicas` last reported by the primary (synchronous mode; 0: off). */
+  syncReplicas = 0;
+  /** dssm (masters): the primary restarted empty or stale (run id changed, offset went back): treated as down. */
+  staleReboot = false;
+  /** dssm (masters): replica selection asks every replica for INFO first; only those answering count. */
+  selectRoundStart = 0;
+  selectRefreshing = false;
+  /** dssm (masters): this failover is a lossless switchover through the primary's FAILOVER command. */
+  coordinated = false;
+  /** dssm (masters): when the last "waiting for replicas" event was published. */
+  waitReplicasLogged = 0;
 
   constructor(flags: number, name: string, host: string, port: number, master: Instance | null, now: number) {
     this.flags = flags;

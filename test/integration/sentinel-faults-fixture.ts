@@ -202,7 +202,13 @@ export async function startSentinels(masterPort: number, o: { n?: number; tls?: 
       for (const s of sentinels) await s.stop();
     },
     async waitEvent(type, from = 0, timeoutMs = 20000, match) {
-      return until(`sentinel event ${type}`, async () => events.slice(from).find(([i, e]) => e.type === type && (!match || match(e, i))) ?? null, timeoutMs, 20);
+      try {
+        return await until(`sentinel event ${type}`, async () => events.slice(from).find(([i, e]) => e.type === type && (!match || match(e, i))) ?? null, timeoutMs, 20);
+      } catch (err) {
+        // Show what happened instead (the test fails anyway).
+        process.stderr.write(events.slice(from).map(([i, e]) => `sentinel ${i}: ${e.type} ${e.message}`).join('\n') + '\n');
+        throw err;
+      }
     },
     async masterAddr(i = 0) {
       const s = sentinels[i]!;
