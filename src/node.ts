@@ -264,9 +264,12 @@ export class DataNode implements ServerContext {
       log('info', 'shutting down', {});
       if (this.cron) clearInterval(this.cron);
       for (const hook of this.shutdownHooks) await hook(opts);
-      await Promise.all(this.listeners.map((l) => new Promise<void>((r) => l.server.close(() => r()))));
+      // Stop accepting, then end the open connections: server.close() only calls back once
+      // every connection is gone, so waiting for it first would wait for the clients.
+      const closed = Promise.all(this.listeners.map((l) => new Promise<void>((r) => l.server.close(() => r()))));
       for (const s of this.sessions.values()) s.kill('server shutdown');
       this.sessions.clear();
+      await closed;
       log('info', 'shutdown complete', {});
       this.onShutdown?.();
     })();
