@@ -316,7 +316,8 @@ async function loadBench(dataset: string, keys: number, rounds: number): Promise
         const p = spawnServer(res.kind, (res as LoadResult & { dir: string }).dir, await freePort(), MODE_ARGS[res.mode]);
         try {
           res.readyMs.push(await timeToReady(p, keys));
-          await new Promise((r) => setTimeout(r, 50));
+          // The log line may still be on its way through the pipe.
+          for (let i = 0; i < 40 && !Number.isFinite(loggedLoadMs(p)); i++) await new Promise((r) => setTimeout(r, 50));
           res.loggedMs.push(loggedLoadMs(p));
         } finally {
           await stop(p);

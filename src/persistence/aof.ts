@@ -127,6 +127,33 @@ export interface RdbCodec {
 
 export class AofError extends Error {}
 
+/** strerror(3) texts for the errors a disk gives, as Redis prints them in MISCONF replies and logs. */
+const STRERROR: Record<string, string> = {
+  ENOSPC: 'No space left on device',
+  EIO: 'Input/output error',
+  EROFS: 'Read-only file system',
+  EACCES: 'Permission denied',
+  EPERM: 'Operation not permitted',
+  EDQUOT: 'Disk quota exceeded',
+  EFBIG: 'File too large',
+  EBADF: 'Bad file descriptor',
+  ENOENT: 'No such file or directory',
+  EISDIR: 'Is a directory',
+  ENOTDIR: 'Not a directory',
+  EMFILE: 'Too many open files',
+  ENFILE: 'Too many open files in system',
+};
+
+/** The C library's text for a Node.js system error (its message otherwise). */
+export function strerror(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  if (code && STRERROR[code]) return STRERROR[code]!;
+  return (err as Error)?.message ?? String(err);
+}
+
+/** Redis logs a persisting AOF write error at most every 30 seconds (AOF_WRITE_LOG_ERROR_RATE). */
+const WRITE_ERROR_LOG_EVERY_MS = 30_000;
+
 const ITEMS_PER_COMMAND = 64; // Redis's AOF_REWRITE_ITEMS_PER_CMD
 
 /** Commands that recreate one key, as an AOF rewrite writes them. */
@@ -250,34 +277,83 @@ export class AppendOnlyFile {
 
   /**
    * Write the buffer to the file (and fsync under `always`). Called before replies leave.
-   * On failure the data stays buffered, writes are refused with MISCONF, and with
-   * `always` the process exits, as Redis does: it must not acknowledge what it could not log.
+   * On failure the data stays buffered (a partial write is undone with ftruncate, or else
+   * dropped from the buffer), writes are refused with MISCONF, the install's reply gate
+   * keeps the affected replies, and the server cron retries; with `always` the process
+   * exits, as Redis does: it must not acknowledge what it could not log.
    */
   flush(): void {
     if (this.fd === null || this.buf.length === 0) return;
     const data = Buffer.from(this.buf, 'latin1');
+    let off = 0;
     try {
-      let off = 0;
       while (off < data.length) off += fs.writeSync(this.fd, data, off);
       this.buf = '';
       this.incrSize += data.length;
       this.status.currentSize += data.length;
       if (this.server.config.get('appendfsync') === 'always') fs.fsyncSync(this.fd);
       else this.writtenSinceFsync = true;
-      if (this.status.lastWriteStatus === 'err') {
-        log('warn', 'AOF write error looks solved, Redis can write again.', {});
-        this.status.lastWriteStatus = 'ok';
-        this.status.lastWriteError = '';
-      }
+      if (this.status.lastWriteStatus === 'err') this.recovered();
     } catch (err) {
-      const msg = (err as Error).message;
-      this.status.lastWriteStatus = 'err';
-      this.status.lastWriteError = msg;
-      log('error', 'Error writing to the AOF file', { error: msg });
+      if (off > 0) {
+        // Undo the partial write so that the retry does not duplicate it; if the file
+        // cannot be cut back, keep what reached it and retry only the rest.
+        try {
+          fs.ftruncateSync(this.fd, this.incrSize);
+        } catch {
+          this.buf = this.buf.slice(off);
+          this.incrSize += off;
+          this.status.currentSize += off;
+          log('warn', 'Could not remove short write from the append-only file. Redis may refuse to load the AOF the next time it starts. ftruncate: ' + strerror(err), {});
+        }
+      }
+      this.writeFailed(err);
       if (this.server.config.get('appendfsync') === 'always') {
         log('fatal', "Can't recover from AOF write error when the AOF fsync policy is 'always'. Exiting...", {});
         process.exit(1);
       }
+    }
+  }
+
+  private lastErrorLog = 0;
+
+  private writeFailed(err: unknown): void {
+    const text = strerror(err);
+    const first = this.status.lastWriteStatus === 'ok';
+    this.status.lastWriteStatus = 'err';
+    this.status.lastWriteError = text;
+    const now = Date.now();
+    if (first || now - this.lastErrorLog >= WRITE_ERROR_LOG_EVERY_MS) {
+      this.lastErrorLog = now;
+      log('error', `Error writing to the AOF file: ${text}`, { code: (err as NodeJS.ErrnoException).code, pending: this.buf.length });
+    }
+  }
+
+  private recovered(): void {
+    log('warn', 'AOF write error looks solved, Redis can write again.', {});
+    this.status.lastWriteStatus = 'ok';
+    this.status.lastWriteError = '';
+  }
+
+  /**
+   * Retry after a write or fsync error (the server cron): write what is buffered, or when
+   * nothing is (a failed background fsync), fsync again. Returns true when the AOF is
+   * healthy again.
+   */
+  retry(): boolean {
+    if (this.status.lastWriteStatus === 'ok') return true;
+    if (this.fd === null) return false;
+    if (this.buf.length !== 0) {
+      this.flush();
+      return this.buf.length === 0 && (this.status.lastWriteStatus as string) === 'ok';
+    }
+    try {
+      fs.fsyncSync(this.fd);
+      this.recovered();
+      return true;
+    } catch (err) {
+      this.writeFailed(err);
+      return false;
     }
   }
 
@@ -294,9 +370,8 @@ export class AppendOnlyFile {
     fs.fsync(this.fd, (err) => {
       this.fsyncInFlight = false;
       if (err) {
-        this.status.lastWriteStatus = 'err';
-        this.status.lastWriteError = err.message;
-        log('error', 'AOF fsync failed', { error: err.message });
+        log('error', `Error trying to fsync the AOF file: ${strerror(err)}`, {});
+        this.writeFailed(err);
       }
     });
   }

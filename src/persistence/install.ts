@@ -12,6 +12,7 @@ import { keyPositions } from '../commands/spec.js';
 import { log } from '../observe/events.js';
 import { setReplyGate, type Session } from '../net/session.js';
 import { AppendOnlyFile } from './aof.js';
+import { discardTransaction } from '../commands/transaction.js';
 import { activeSnapshot } from './snapshot.js';
 import { Snapshots } from './rdb-file.js';
 
@@ -39,18 +40,35 @@ export function installPersistence(node: DataNode): void {
   let aof: AppendOnlyFile | null = null;
 
   // Replies wait for the AOF: collect the sessions that flushed while writes were buffered,
-  // write the buffer once, then let all their replies go (one AOF write per turn).
+  // write the buffer once, then let all their replies go (one AOF write per turn). When the
+  // write fails (ENOSPC, EIO...), those replies stay held ("stuck") until the server cron
+  // manages to write the data: nothing is acknowledged that is not in the file. Meanwhile
+  // writes get MISCONF and other sessions' reads are answered.
   const held = new Set<Session>();
+  const stuck = new Set<Session>();
   let scheduled = false;
+  const releaseStuck = () => {
+    const sessions = [...stuck];
+    stuck.clear();
+    for (const s of sessions) s.flush();
+  };
   const release = () => {
     scheduled = false;
     aof?.flush();
+    if (aof !== null && aof.hasPending) {
+      for (const s of held) stuck.add(s);
+      held.clear();
+      return;
+    }
     const sessions = [...held];
     held.clear();
     for (const s of sessions) s.flush();
   };
   setReplyGate((s) => {
     if (aof === null || !aof.hasPending) return false;
+    // The disk is failing: only replies that wait for the unwritten data are held (writes
+    // get MISCONF meanwhile, so later replies acknowledge nothing unlogged).
+    if (aof.status.lastWriteStatus === 'err') return stuck.has(s);
     held.add(s);
     if (!scheduled) {
       scheduled = true;
@@ -71,14 +89,25 @@ export function installPersistence(node: DataNode): void {
     }
   };
 
-  // Writes are refused while the data cannot be persisted (MISCONF), as Redis does.
-  node.dispatch.hooks.guards.push((_c, spec) => {
-    if (!(spec.bits & F.write)) return null;
-    if (aof !== null && aof.status.lastWriteStatus === 'err') {
-      return `MISCONF Errors writing to the AOF file: ${aof.status.lastWriteError}`;
-    }
+  // Writes (and PING, so that monitors notice) are refused while the data cannot be
+  // persisted (MISCONF), as Redis does on a primary; the RDB error is reported first.
+  const diskError = (): string | null => {
     if (snapshots.lastBgsaveFailed && node.config.get('stop-writes-on-bgsave-error') === 'yes' && node.config.get('save') !== '') {
       return "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error.";
+    }
+    if (aof !== null && aof.status.lastWriteStatus === 'err') return `MISCONF Errors writing to the AOF file: ${aof.status.lastWriteError}`;
+    return null;
+  };
+  node.dispatch.hooks.guards.push((c, spec) => {
+    if (c.id < 0 || node.keyspace.replicaMode) return null;
+    if (spec.bits & F.write || spec.name === 'ping') return diskError();
+    // EXEC counts as a write when it would run queued writes; it then discards the
+    // transaction (EXECABORT), as Redis 7's processCommand/execCommandAbort do.
+    if (spec.name === 'exec' && c.flags.multi && c.multiQueue.some((q) => (q.spec.bits & F.write) !== 0)) {
+      const err = diskError();
+      if (err === null) return null;
+      discardTransaction(c);
+      return `EXECABORT Transaction discarded because of: ${err}`;
     }
     return null;
   });
@@ -101,6 +130,7 @@ export function installPersistence(node: DataNode): void {
       if (!aof) return;
       aof.close();
       aof = null;
+      releaseStuck();
     },
     async rewriteAof() {
       if (!aof) {
@@ -151,6 +181,8 @@ export function installPersistence(node: DataNode): void {
   });
 
   node.cronTasks.push(() => {
+    // After a write error, retry every cron tick; the held replies go once the data is in.
+    if (aof !== null && aof.status.lastWriteStatus === 'err' && aof.retry()) releaseStuck();
     aof?.maybeAutoRewrite();
     snapshots.cron();
   });

@@ -19,7 +19,7 @@ import { REDIS_COMPAT_VERSION } from '../version.js';
 import { crc64Update, type Crc64State } from './crc64.js';
 import { ByteSink, DEFAULT_LIMITS, RDB_VERSION, RdbFormatError, RdbReader, readObject, writeLength, writeString, writeValue, type EncodingLimits } from './rdb-value.js';
 import { KeyspaceSnapshot } from './snapshot.js';
-import { fsyncDir, type RdbCodec } from './aof.js';
+import { fsyncDir, strerror, type RdbCodec } from './aof.js';
 
 const OP_FUNCTION2 = 0xf5;
 const OP_FUNCTION_PRE_GA = 0xf6;
@@ -346,7 +346,7 @@ export class Snapshots {
       snapshot.finish();
       fs.rmSync(tmp, { force: true });
       this.lastBgsaveFailed = true;
-      log('error', 'Failed saving the DB', { error: (err as Error).message });
+      log('error', `Failed saving the DB: ${strerror(err)}`, { error: strerror(err), detail: (err as Error).message });
       throw err;
     }
   }
@@ -389,7 +389,8 @@ export class Snapshots {
       } catch (err) {
         snapshot.finish();
         fs.rmSync(tmp, { force: true });
-        log('error', 'Background saving error', { error: (err as Error).message });
+        log('warn', `Write error saving DB on disk: ${strerror(err)}`, { detail: (err as Error).message });
+        log('error', 'Background saving error', { error: strerror(err) });
       } finally {
         this.inProgress = false;
         this.current = null;
