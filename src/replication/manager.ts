@@ -32,6 +32,35 @@ export function encodeCommand(argv: readonly string[]): Buffer {
   return Buffer.from(encodeCommandText(argv), 'latin1');
 }
 
+const CHUNK = 64 * 1024;
+const GETACK = ['REPLCONF', 'GETACK', '*'];
+
+/** Number of decimal digits of a non-negative integer. */
+function digits(n: number): number {
+  if (n < 10) return 1;
+  if (n < 100) return 2;
+  if (n < 1000) return 3;
+  if (n < 10000) return 4;
+  if (n < 100000) return 5;
+  return String(n).length;
+}
+
+/** Write a non-negative integer in decimal at p; returns the position after it. */
+function writeUint(b: Buffer, p: number, n: number): number {
+  if (n < 10) {
+    b[p] = 48 + n;
+    return p + 1;
+  }
+  const end = p + digits(n);
+  let q = end;
+  while (n > 0) {
+    const d = n % 10;
+    b[--q] = 48 + d;
+    n = (n - d) / 10;
+  }
+  return end;
+}
+
 export type PeerState = 'wait_bgsave' | 'send_bulk' | 'online';
 
 /** A replica attached to us. */
@@ -83,7 +112,11 @@ export class Replication {
   replId2 = NO_REPLID;
   offset = 0;
   secondOffset = -1;
-  backlog: Backlog | null = null;
+  private bl: Backlog | null = null;
+  /** Stream bytes are encoded into this chunk; [chunkStart, chunkEnd) is not committed yet. */
+  private chunk: Buffer = Buffer.allocUnsafe(CHUNK);
+  private chunkStart = 0;
+  private chunkEnd = 0;
   /** The database the stream last selected (-1: emit SELECT before the next command). */
   private seldb = -1;
   readonly peers: Peer[] = [];
@@ -98,7 +131,8 @@ export class Replication {
   private outQ: Buffer[] = [];
   private outScheduled = false;
   private readonly ackWaiters = new Set<AckWaiter>();
-  private getAckScheduled = false;
+  /** Send REPLCONF GETACK at the next flush (WAIT). */
+  private ackWanted = false;
   private lastPing = performance.now();
   private lastSecond = performance.now();
   /** Told after every ACK (synchronous mode releases held replies). */
@@ -112,33 +146,113 @@ export class Replication {
 
   /** Propagation sink: a write's effect on a primary. Replicas forward their primary's bytes instead. */
   propagate(dbIndex: number, argv: readonly string[]): void {
-    if (this.backlog === null || this.isReplica) return;
+    if (this.bl === null || this.isReplica) return;
     if (dbIndex !== this.seldb) {
       this.seldb = dbIndex;
-      this.feedStream(encodeCommand(['SELECT', String(dbIndex)]));
+      this.offset += this.encode(['SELECT', String(dbIndex)]);
     }
-    this.feedStream(encodeCommand(argv));
+    this.offset += this.encode(argv);
+    if (this.peers.length !== 0 && !this.outScheduled) this.scheduleFlush();
   }
 
-  /** Append bytes to the stream: backlog, offset, replicas. */
-  feedStream(b: Buffer): void {
-    if (this.backlog === null) this.backlog = new Backlog(this.backlogSize());
-    this.backlog.append(b);
-    this.offset += b.length;
-    if (this.job !== null) this.job.tail.push(b);
-    if (this.peers.length !== 0) {
-      this.outQ.push(b);
-      if (!this.outScheduled) {
-        this.outScheduled = true;
-        // One write per event-loop turn carries the stream of every client served in it.
-        setImmediate(() => this.flushOut());
-      }
+  /**
+   * Encode a command as RESP into the current chunk (no intermediate string); returns its
+   * length. The bytes join the backlog and the replicas' queue at the next commit().
+   */
+  private encode(argv: readonly string[]): number {
+    const argc = argv.length;
+    let n = 3 + digits(argc);
+    for (let i = 0; i < argc; i++) {
+      const l = argv[i]!.length;
+      n += 5 + digits(l) + l;
     }
+    if (this.chunkEnd + n > this.chunk.length) this.newChunk(n);
+    const b = this.chunk;
+    let p = this.chunkEnd;
+    b[p++] = 42; // '*'
+    p = writeUint(b, p, argc);
+    b[p++] = 13;
+    b[p++] = 10;
+    for (let i = 0; i < argc; i++) {
+      const a = argv[i]!;
+      const l = a.length;
+      b[p++] = 36; // '$'
+      p = writeUint(b, p, l);
+      b[p++] = 13;
+      b[p++] = 10;
+      if (l < 24) {
+        for (let k = 0; k < l; k++) b[p + k] = a.charCodeAt(k);
+        p += l;
+      } else {
+        p += b.latin1Write(a, p, l);
+      }
+      b[p++] = 13;
+      b[p++] = 10;
+    }
+    this.chunkEnd = p;
+    return n;
   }
+
+  /** Start a fresh chunk (regions of the old one may still be queued on sockets: never reused). */
+  private newChunk(need: number): void {
+    this.commit();
+    this.chunk = Buffer.allocUnsafe(Math.max(CHUNK, need));
+    this.chunkStart = this.chunkEnd = 0;
+  }
+
+  /** Move the encoded bytes not yet committed into the backlog, the full-sync tail and the replicas' queue. */
+  private commit(): void {
+    const s = this.chunkStart;
+    const e = this.chunkEnd;
+    if (e === s) return;
+    this.chunkStart = e;
+    this.append(this.chunk.subarray(s, e));
+  }
+
+  private append(b: Buffer): void {
+    if (this.bl === null) this.bl = new Backlog(this.backlogSize());
+    this.bl.append(b);
+    if (this.job !== null) this.job.tail.push(b);
+    if (this.peers.length !== 0) this.outQ.push(b);
+  }
+
+  /** The backlog, with every byte produced so far (commits pending bytes first). */
+  get backlog(): Backlog | null {
+    this.commit();
+    return this.bl;
+  }
+
+  set backlog(b: Backlog | null) {
+    this.commit();
+    this.bl = b;
+  }
+
+  /** Append bytes (not to be modified afterwards) to the stream: backlog, offset, replicas. */
+  feedStream(b: Buffer): void {
+    this.commit();
+    this.offset += b.length;
+    this.append(b);
+    if (this.peers.length !== 0 && !this.outScheduled) this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
+    this.outScheduled = true;
+    // One write per event-loop turn carries the stream of every client served in it.
+    setImmediate(this.flushBound);
+  }
+
+  private readonly flushBound = () => this.flushOut();
 
   /** Write queued stream bytes to the replicas that are online. */
   flushOut(): void {
     this.outScheduled = false;
+    // Replicas acknowledge when asked (REPLCONF GETACK), not after every batch: asked here
+    // once per turn while WAIT or synchronous mode waits for this turn's writes.
+    if (this.peers.length !== 0 && !this.isReplica && (this.ackWanted || ((this.chunkEnd !== this.chunkStart || this.outQ.length !== 0) && this.node.ext.replicationSync?.holding()))) {
+      this.ackWanted = false;
+      this.offset += this.encode(GETACK);
+    }
+    this.commit();
     const q = this.outQ;
     if (q.length === 0) return;
     this.outQ = [];
@@ -417,15 +531,11 @@ export class Replication {
     }
   }
 
-  /** Ask replicas for an ACK (once per event-loop turn). */
+  /** Ask replicas for an ACK (REPLCONF GETACK with the next flush, in this event-loop turn). */
   requestAcks(): void {
-    if (this.getAckScheduled || this.isReplica || this.peers.length === 0) return;
-    this.getAckScheduled = true;
-    setImmediate(() => {
-      this.getAckScheduled = false;
-      if (this.ackWaiters.size === 0 && !this.node.ext.replicationSync?.holding()) return;
-      this.feedStream(encodeCommand(['REPLCONF', 'GETACK', '*']));
-    });
+    if (this.isReplica || this.peers.length === 0) return;
+    this.ackWanted = true;
+    if (!this.outScheduled) this.scheduleFlush();
   }
 
   /** WAIT: call done once n replicas acknowledged target, or at the timeout (0 = none). */
@@ -500,7 +610,8 @@ export class Replication {
     this.offset = offset;
     this.replId2 = NO_REPLID;
     this.secondOffset = -1;
-    this.backlog = new Backlog(this.backlogSize());
+    this.chunkStart = this.chunkEnd;
+    this.bl = new Backlog(this.backlogSize());
     this.outQ = [];
   }
 

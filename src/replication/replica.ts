@@ -6,10 +6,12 @@
  *   → +FULLRESYNC <replid> <offset>, then the RDB as `$<len>\r\n<bytes>` or `$EOF:<mark>\r\n...<mark>`
  *   → +CONTINUE [<replid>], then the stream from the requested offset
  *
- * The stream is applied command by command through a connectionless client flagged as the
- * primary; each command's exact bytes then go to our own backlog (offset, sub-replicas).
- * REPLCONF ACK goes back after every batch applied (promptly, for synchronous mode and
- * WAIT) and every second.
+ * The stream is parsed by the RespReader that serves clients and applied command by
+ * command through the dispatcher, with a connectionless client flagged as the primary. The
+ * bytes applied then go, as received (no copy but the backlog's), to our own stream in one
+ * piece per batch: offset, backlog, sub-replicas. REPLCONF ACK goes back every second and,
+ * promptly, at the end of every batch that holds a REPLCONF GETACK (the primary asks when
+ * WAIT or synchronous mode waits), so that a plain write stream costs no ACK traffic.
  */
 import type { Socket } from 'node:net';
 import { connectTo } from '../net/connect.js';
@@ -20,7 +22,10 @@ import { RdbReader } from '../persistence/rdb-value.js';
 import { ReplayClient } from '../persistence/replay-client.js';
 import type { Replication } from './manager.js';
 import { encodeCommand } from './manager.js';
-import { StreamParser } from './stream.js';
+import { RespReader } from '../protocol/resp-reader.js';
+
+/** The primary's stream is trusted: no authentication limits, any bulk length. */
+const STREAM_LIMITS = { maxBulkLen: Number.MAX_SAFE_INTEGER, authRequired: () => false };
 
 export type LinkState = 'connect' | 'connecting' | 'handshake' | 'sync' | 'connected';
 
@@ -77,14 +82,17 @@ export class PrimaryLink {
   downSince = Math.floor(Date.now() / 1000);
   /** Applies the primary's stream; kept across reconnections (its selected db persists). */
   readonly client: ReplayClient;
-  private parser = new StreamParser();
+  /** Parses the stream; `fed` bytes went in, of which `fed - reader.buffered` are consumed. */
+  private reader = new RespReader(STREAM_LIMITS);
+  private fed = 0;
+  /** Received chunks not yet all forwarded to our stream; qHead bytes of q[0] are. */
+  private q: Buffer[] = [];
+  private qHead = 0;
+  /** Bytes forwarded to our stream (≤ consumed). */
+  private fwd = 0;
   private loadingRdb = false;
   /** Transfer progress for INFO (master_sync_*). */
   transfer: { total: number; read: number; lastIo: number } | null = null;
-  /** Offset of the stream bytes read (slave_read_repl_offset). */
-  readOffset = 0;
-  private ackScheduled = false;
-  private lastAckSent = -1;
   private wake: (() => void) | null = null;
 
   constructor(
@@ -97,6 +105,11 @@ export class PrimaryLink {
     this.client = new ReplayClient(repl.node);
     this.client.flags.primary = true;
     this.client.name = '';
+  }
+
+  /** Offset of the stream bytes read (slave_read_repl_offset): applied, plus received and not yet applied. */
+  get readOffset(): number {
+    return this.repl.offset + (this.fed - this.fwd);
   }
 
   start(): void {
@@ -184,7 +197,7 @@ export class PrimaryLink {
     } else if (r.startsWith('+CONTINUE')) {
       const id = r.split(' ')[1] ?? null;
       rest = rd.detach();
-      this.parser = new StreamParser();
+      this.resetStream();
       repl.continued(id);
       log('info', 'Successful partial resynchronization with master', { replid: repl.replId, offset: repl.offset });
     } else {
@@ -192,7 +205,6 @@ export class PrimaryLink {
     }
     this.state = 'connected';
     this.downSince = 0;
-    this.readOffset = repl.offset;
     this.sendAck();
     await new Promise<void>((resolve) => {
       sock.on('data', (d: Buffer) => this.onStream(d));
@@ -265,13 +277,13 @@ export class PrimaryLink {
         };
         const done = (rdb: Buffer, rest: Buffer) => {
           cleanup();
-          // Stream bytes that arrive while the snapshot loads wait in the parser.
-          this.parser = new StreamParser();
-          this.parser.feed(rest);
+          // Stream bytes that arrive while the snapshot loads wait in the reader.
+          this.resetStream();
+          if (rest.length) this.receive(rest);
           this.loadingRdb = true;
           sock.on('data', (x: Buffer) => {
             this.lastIo = Date.now();
-            this.parser.feed(x);
+            this.receive(x);
           });
           resolve([rdb, Buffer.alloc(0)]);
         };
@@ -288,7 +300,6 @@ export class PrimaryLink {
     log('info', 'MASTER <-> REPLICA sync: Loading DB in memory', { bytes: rdb.length });
     // Our own replicas must resync from the new history.
     repl.disconnectPeers();
-    const pending = this.parser;
     node.loading = true;
     try {
       for (const db of node.keyspace.dbs) {
@@ -301,7 +312,6 @@ export class PrimaryLink {
       node.loading = false;
     }
     repl.adoptPrimary(replId, offset);
-    this.parser = pending;
     this.loadingRdb = false;
     this.transfer = null;
     log('info', 'MASTER <-> REPLICA sync: Finished with success', { replid: replId, offset });
@@ -311,70 +321,101 @@ export class PrimaryLink {
 
   private onStream(d: Buffer): void {
     this.lastIo = Date.now();
-    this.parser.feed(d);
+    this.receive(d);
     if (!this.loadingRdb) this.applyStream();
   }
 
-  /** Apply every complete command received. */
-  private applyStream(): void {
+  private resetStream(): void {
+    this.reader = new RespReader(STREAM_LIMITS);
+    this.fed = 0;
+    this.fwd = 0;
+    this.q = [];
+    this.qHead = 0;
+  }
+
+  private receive(d: Buffer): void {
+    if (d.length === 0) return;
+    this.reader.feed(d);
+    this.fed += d.length;
+    this.q.push(d);
+  }
+
+  /** Forward the received bytes up to `upTo` (count since resetStream) to our stream, as received. */
+  private forward(upTo: number): void {
+    let n = upTo - this.fwd;
+    if (n <= 0) return;
+    this.fwd = upTo;
+    const q = this.q;
     const repl = this.repl;
-    const ks = repl.node.keyspace;
-    const before = repl.offset;
-    // Bytes applied but not yet in our stream: fed in one piece per batch (and before an ACK).
-    let raws: Buffer[] = [];
-    const forward = () => {
-      if (raws.length === 0) return;
-      repl.feedStream(raws.length === 1 ? Buffer.from(raws[0]!) : Buffer.concat(raws));
-      raws = [];
-    };
+    while (n > 0) {
+      const head = q[0]!;
+      const avail = head.length - this.qHead;
+      if (n >= avail) {
+        repl.feedStream(this.qHead === 0 ? head : head.subarray(this.qHead));
+        q.shift();
+        this.qHead = 0;
+        n -= avail;
+      } else {
+        repl.feedStream(head.subarray(this.qHead, this.qHead + n));
+        this.qHead += n;
+        n = 0;
+      }
+    }
+  }
+
+  /** Apply every complete command received, then forward the batch's bytes in one piece. */
+  private applyStream(): void {
+    const node = this.repl.node;
+    const ks = node.keyspace;
+    const reader = this.reader;
+    const client = this.client;
+    const reply = client.reply;
+    const dispatch = node.dispatch;
+    const stats = node.stats;
+    let applied = this.fwd;
+    let ackWanted = false;
     ks.applyingPrimary = true;
     try {
       for (;;) {
-        let cmd;
+        let argv: string[] | null;
         try {
-          cmd = this.parser.next();
+          argv = reader.next();
         } catch (err) {
           log('warn', 'protocol error in the replication stream', { error: (err as Error).message });
           this.socket?.destroy();
           return;
         }
-        if (cmd === null) break;
-        const argv = cmd.argv;
-        this.readOffset += cmd.raw.length;
-        if (argv.length !== 0) {
-          const name = argv[0]!;
-          if (name.length === 8 && name.toLowerCase() === 'replconf') {
-            if (argv[1]?.toLowerCase() === 'getack') {
-              forward();
-              this.sendAck();
-            }
-          } else if (!(name.length === 4 && name.toLowerCase() === 'ping')) {
-            const err = this.client.run(argv);
-            if (err !== null) log('warn', 'command from the primary failed', { command: name, error: err });
+        if (argv === null) {
+          // Everything consumed, newlines between commands included.
+          applied = this.fed - reader.buffered;
+          break;
+        }
+        const name = argv[0]!;
+        if (name.length === 8 && name.toLowerCase() === 'replconf') {
+          if (argv.length > 1 && argv[1]!.toLowerCase() === 'getack') ackWanted = true;
+        } else if (!(name.length === 4 && name.toLowerCase() === 'ping')) {
+          const errorsBefore = stats.errorReplies;
+          dispatch.execute(client, argv);
+          if (reply.pendingBytes !== 0) {
+            if (stats.errorReplies !== errorsBefore) {
+              const out = reply.take()!;
+              if (out[0] === 45 /* '-' */) log('warn', 'command from the primary failed', { command: name, error: out.toString('latin1', 1, out.indexOf(13)) });
+            } else reply.discard();
           }
         }
-        raws.push(cmd.raw);
+        applied = this.fed - reader.buffered;
       }
     } finally {
       ks.applyingPrimary = false;
-      forward();
+      this.forward(applied);
     }
-    if (repl.offset !== before) this.scheduleAck();
-  }
-
-  private scheduleAck(): void {
-    if (this.ackScheduled) return;
-    this.ackScheduled = true;
-    setImmediate(() => {
-      this.ackScheduled = false;
-      if (this.repl.offset !== this.lastAckSent) this.sendAck();
-    });
+    // After the whole batch: the ACK covers the GETACK and everything before it.
+    if (ackWanted) this.sendAck();
   }
 
   sendAck(): void {
     const s = this.socket;
     if (s === null || this.state !== 'connected' || s.destroyed) return;
-    this.lastAckSent = this.repl.offset;
     s.write(encodeCommand(['REPLCONF', 'ACK', String(this.repl.offset)]));
   }
 
