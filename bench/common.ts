@@ -87,14 +87,18 @@ function stopper(proc: ChildProcess, dir: string): () => Promise<void> {
     });
 }
 
-/** `node bin/dssm.js server` without persistence; extra node flags (e.g. --cpu-prof) go first. */
-export async function startDssm(nodeArgs: string[] = []): Promise<Served> {
+/**
+ * `node bin/dssm.js server` without persistence; extra node flags (e.g. --cpu-prof) go first.
+ * With `dist`, runs that compiled tree instead of dist/ (through bench/launch.mjs).
+ */
+export async function startDssm(nodeArgs: string[] = [], dist?: string): Promise<Served> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'dssm-bench-'));
+  const entry = dist === undefined ? join(ROOT, 'bin', 'dssm.js') : join(ROOT, 'bench', 'launch.mjs');
   const proc = spawn(
     process.execPath,
-    [...nodeArgs, join(ROOT, 'bin', 'dssm.js'), 'server', '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--loglevel', 'warning'],
-    { stdio: ['ignore', 'ignore', 'inherit'] },
+    [...nodeArgs, entry, 'server', '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--loglevel', 'warning'],
+    { stdio: ['ignore', 'ignore', 'inherit'], env: dist === undefined ? process.env : { ...process.env, DSSM_DIST: dist } },
   );
   await waitPing(port, proc);
   return { name: 'dssm', port, pid: proc.pid!, proc, stop: stopper(proc, dir) };
