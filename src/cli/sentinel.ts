@@ -9,6 +9,7 @@ import { log } from '../observe/events.js';
 import { installLogger } from '../observe/log.js';
 import { loadSentinelConfig } from '../sentinel/config.js';
 import { Sentinel } from '../sentinel/server.js';
+import { startSentinelMetrics } from '../observe/metrics-sentinel.js';
 
 export function registerSentinel(program: Command): void {
   program
@@ -53,6 +54,7 @@ export async function runSentinel(args: string[]): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
   try {
+    await startSentinelMetrics(sentinel);
     await sentinel.start();
   } catch (err) {
     log('fatal', (err as Error).message, {});
