@@ -151,7 +151,7 @@ export class PrimaryLink {
   private async session(): Promise<void> {
     const cfg = this.repl.node.config;
     this.state = 'connecting';
-    const sock = await connectTo({ host: this.host, port: this.port, tls: findDirective('tls-replication') !== undefined && cfg.get('tls-replication') === 'yes', timeoutMs: cfg.int('repl-timeout') * 1000 });
+    const sock = await connectTo({ host: this.host, port: this.port, tls: tlsReplication(cfg), timeoutMs: cfg.int('repl-timeout') * 1000 });
     if (this.stopped) {
       sock.destroy();
       return;
@@ -177,7 +177,7 @@ export class PrimaryLink {
       r = await ask(user !== '' ? ['AUTH', user, pass] : ['AUTH', pass]);
       if (r.startsWith('-')) throw new Error(`Unable to AUTH to MASTER: ${r}`);
     }
-    const announcePort = cfg.int('replica-announce-port') || cfg.int('port');
+    const announcePort = announcedPort(cfg);
     await ask(['REPLCONF', 'listening-port', String(announcePort)]);
     const announceIp = cfg.get('replica-announce-ip');
     if (announceIp !== '') await ask(['REPLCONF', 'ip-address', announceIp]);
@@ -426,6 +426,28 @@ export class PrimaryLink {
       this.socket.destroy();
     }
   }
+}
+
+type Config = Replication['node']['config'];
+
+/** Whether replication links use TLS (tls-replication yes; the directive exists only with TLS support). */
+function tlsReplication(cfg: Config): boolean {
+  return findDirective('tls-replication') !== undefined && cfg.get('tls-replication') === 'yes';
+}
+
+/**
+ * The port we announce to our primary (REPLCONF listening-port), as Redis 7 chooses it:
+ * replica-announce-port if set, else the TLS port when replication runs over TLS (a
+ * TLS-only node has port 0, and sentinels reach replicas at the announced port), else port.
+ */
+export function announcedPort(cfg: Config): number {
+  const announced = cfg.int('replica-announce-port');
+  if (announced !== 0) return announced;
+  if (tlsReplication(cfg) && findDirective('tls-port') !== undefined) {
+    const tlsPort = cfg.int('tls-port');
+    if (tlsPort !== 0) return tlsPort;
+  }
+  return cfg.int('port');
 }
 
 /** The repl-stream-db aux field of an RDB image (the db the stream continues in), else 0. */
