@@ -33,6 +33,22 @@ function hostFor(bind: string): string {
   return bind;
 }
 
+/** A start error that names the directive to change (the operator's next step). */
+function listenFailure(err: NodeJS.ErrnoException, host: string, port: number): string {
+  switch (err.code) {
+    case 'EADDRINUSE':
+      return `metrics-port ${port}: address ${host}:${port} already in use (choose another metrics-port, or 0 to turn metrics off)`;
+    case 'EACCES':
+      return `metrics-port ${port}: permission denied to listen on ${host}:${port}`;
+    case 'EADDRNOTAVAIL':
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `metrics-bind ${host}: cannot listen on this address (${err.code})`;
+    default:
+      return `metrics-port ${port}, metrics-bind ${host}: cannot listen: ${err.message}`;
+  }
+}
+
 /** Listen on each address in `bind` (space separated, as the `bind` directive; `-` prefix: optional). */
 export async function serveMetrics(bind: string, port: number, handlers: MetricsHandlers): Promise<MetricsEndpoint> {
   const servers: http.Server[] = [];
@@ -86,7 +102,7 @@ export async function serveMetrics(bind: string, port: number, handlers: Metrics
     } catch (err) {
       if (optional) continue;
       for (const s of servers) s.close();
-      throw new Error(`Could not create the metrics listener on ${host}:${actual}: ${(err as Error).message}`);
+      throw new Error(listenFailure(err as NodeJS.ErrnoException, host, actual));
     }
     actual = (server.address() as net.AddressInfo).port;
     server.on('error', (err) => log('error', 'metrics listener error', { error: err.message }));

@@ -11,6 +11,18 @@ import { Flag, FailoverState } from '../sentinel/state.js';
 import { DSSM_VERSION, REDIS_COMPAT_VERSION } from '../version.js';
 import { Exposition } from './metrics-format.js';
 import { serveMetrics, type MetricsEndpoint } from './metrics-http.js';
+import { renderCertExpiry, type CertExpiry } from './metrics-tls.js';
+
+/**
+ * The certificate material the sentinel's TLS uses, or null without TLS. SentinelTls keeps
+ * its MaterialWatcher private; read it structurally rather than widen the sentinel's API
+ * for a metric (the TLS test of test/integration/metrics.test.ts notices if it moves).
+ */
+function sentinelTlsState(s: Sentinel): { certs: CertExpiry[]; reloads: number; failures: number } | null {
+  const w = (s.tls as unknown as { watcher?: { material?: { certs?: CertExpiry[] }; reloads?: number; failures?: number } | null }).watcher;
+  if (!w?.material?.certs) return null;
+  return { certs: w.material.certs, reloads: w.reloads ?? 0, failures: w.failures ?? 0 };
+}
 
 /** Counts of the sentinel's events since the endpoint started. */
 export class SentinelEventCounts {
@@ -74,6 +86,13 @@ export function renderSentinelMetrics(s: Sentinel, events: SentinelEventCounts):
   for (const m of masters) e.sample(events.failovers.get(m.name) ?? 0, { master: m.name });
   e.family('dssm_sentinel_events_total', 'counter', 'Sentinel events (+sdown, +odown, +switch-master...) since start, by type.');
   for (const [type, n] of [...events.byType].sort()) e.sample(n, { type });
+
+  const tls = sentinelTlsState(s);
+  if (tls) {
+    renderCertExpiry(e, tls.certs);
+    e.single('dssm_tls_reloads_total', 'counter', 'Certificate material reloads (hot rotation).', tls.reloads);
+    e.single('dssm_tls_reload_failures_total', 'counter', 'Certificate reloads refused (broken replacement files).', tls.failures);
+  }
   return e.text();
 }
 

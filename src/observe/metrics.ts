@@ -16,6 +16,7 @@ import type { CommandSpec } from '../commands/spec.js';
 import { channels, log } from './events.js';
 import { Exposition, Histogram } from './metrics-format.js';
 import { serveMetrics, type MetricsEndpoint } from './metrics-http.js';
+import { renderCertExpiry, type CertExpiry } from './metrics-tls.js';
 
 registerDirectives([
   { name: 'metrics-port', type: 'int', default: '0', mutable: false, min: 0, max: 65535 },
@@ -227,28 +228,11 @@ export function renderNodeMetrics(node: DataNode, latency: CommandLatency | null
   return e.text();
 }
 
-/** TLS certificate expiry: per file from the material in use, else from INFO tls. */
+/** TLS: certificate expiry from the material in use (hot rotation included), INFO tls counters. */
 function renderTls(e: Exposition, info: Fields, node: DataNode): void {
-  type Cert = { role: string; file: string; notAfter: Date };
-  const material = (node.ext as { tls?: { material(): { certs: Cert[] } | null } }).tls?.material();
-  // A file may hold several certificates (a CA bundle): the one expiring first speaks for it.
-  const soonest = new Map<string, { role: string; file: string; notAfter: number }>();
-  for (const c of material?.certs ?? []) {
-    const key = `${c.role}\0${c.file}`;
-    const t = c.notAfter.getTime();
-    const prev = soonest.get(key);
-    if (!prev || t < prev.notAfter) soonest.set(key, { role: c.role, file: c.file, notAfter: t });
-  }
-  if (soonest.size === 0 && info.has('tls_cert_not_after')) {
-    const t = Date.parse(String(info.get('tls_cert_not_after')));
-    if (Number.isFinite(t)) soonest.set('server', { role: 'server', file: node.config.get('tls-cert-file'), notAfter: t });
-  }
-  const now = Date.now();
-  e.family('dssm_tls_cert_days_left', 'gauge', 'Whole days until each certificate in use expires (negative once expired), by file and role.');
-  for (const c of soonest.values()) e.sample(Math.floor((c.notAfter - now) / 86_400_000), { file: c.file, role: c.role });
-  e.family('dssm_tls_cert_expiry_timestamp_seconds', 'gauge', 'Expiry time (notAfter) of each certificate in use, seconds since the Unix epoch.');
-  for (const c of soonest.values()) e.sample(Math.floor(c.notAfter / 1000), { file: c.file, role: c.role });
-  e.single('dssm_tls_min_days_left', 'gauge', 'Days until the first certificate in use expires (INFO tls_min_days_left).', num(info, 'tls_min_days_left', -1));
+  // Structural: metrics does not import the security subsystem (src/security/install.ts's TlsApi).
+  const material = (node.ext as { tls?: { material(): { certs: CertExpiry[] } | null } }).tls?.material();
+  renderCertExpiry(e, material?.certs ?? []);
   e.single('dssm_tls_reloads_total', 'counter', 'Certificate material reloads (hot rotation).', num(info, 'tls_reloads'));
   e.single('dssm_tls_reload_failures_total', 'counter', 'Certificate reloads refused (broken replacement files).', num(info, 'tls_reload_failures'));
   e.single('dssm_tls_connected_clients', 'gauge', 'Client connections over TLS.', num(info, 'tls_connected_clients'));
