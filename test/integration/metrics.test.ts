@@ -350,7 +350,7 @@ describe('metrics endpoint of a data node (dssm server)', () => {
     const tlsPort = await freePort();
     const srv = await startDssm([
       '--tls-port', String(tlsPort), '--tls-cert-file', files.cert, '--tls-key-file', files.key, '--tls-ca-cert-file', files.ca,
-      '--tls-client-cert-file', files.ccert, '--tls-client-key-file', files.ckey, '--metrics-port', String(mport),
+      '--tls-client-cert-file', files.ccert, '--tls-client-key-file', files.ckey, '--metrics-port', String(mport), '--tls-reload-interval-ms', '100',
     ]);
     cleanups.push(() => srv.stop());
     const s = await scrape(mport);
@@ -366,6 +366,14 @@ describe('metrics endpoint of a data node (dssm server)', () => {
     // The same figure INFO tls gives.
     const info = plain(await (await srv.client()).call('INFO', 'tls')) as string;
     assert.match(info, /tls_cert_days_left:19\r\n/);
+
+    // A rotated certificate (hot reload) shows its own days left, with no restart.
+    const renewed = await createServerCert(ca, { dns: ['localhost'], ips: ['127.0.0.1'], days: 60 });
+    fs.writeFileSync(files.key, renewed.key);
+    fs.writeFileSync(files.cert, renewed.cert);
+    const r = await scrapeUntil(mport, 'the renewed certificate in use', (x) => x.series.get(seriesKey('dssm_tls_cert_days_left', { role: 'server', file: files.cert })) === 59);
+    assert.equal(val(r, 'dssm_tls_min_days_left'), 49);
+    assert.equal(val(r, 'dssm_tls_reloads_total'), 1);
   });
 });
 
