@@ -20,6 +20,7 @@ import { debugCommands } from './debug.js';
 import { persistenceCommands } from './persistence.js';
 import { replicationCommands } from './replication.js';
 import { aclCommands } from './acl.js';
+import { hyperloglogCommands } from './hyperloglog.js';
 
 export const allGroups: readonly (readonly CommandSpec[])[] = [
   connectionCommands,
@@ -39,6 +40,7 @@ export const allGroups: readonly (readonly CommandSpec[])[] = [
   persistenceCommands,
   replicationCommands,
   aclCommands,
+  hyperloglogCommands,
 ];
 
 export function buildCommandTable(): Map<string, CommandSpec> {
