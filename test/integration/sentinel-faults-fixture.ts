@@ -147,10 +147,14 @@ export async function startGroup(o: { replicas?: number; tls?: boolean; extra?: 
   const nodes = [primary];
   for (let i = 0; i < (o.replicas ?? 2); i++) nodes.push(await startNode([...extra, '--replicaof', '127.0.0.1', String(via)], tls));
   for (const r of nodes.slice(1)) await until('replica link up', async () => (await infoField(r, 'master_link_status')) === 'up', 20000);
+  return { ...groupOf(nodes, tls), replicaOfPort: via };
+}
+
+/** A Group over nodes started by hand (stop() kills them and removes their directories). */
+export function groupOf(nodes: NodeProc[], tls: (TlsFiles & { dir: string }) | null = null): Group {
   return {
     nodes,
     tls,
-    replicaOfPort: via,
     async stop() {
       for (const n of nodes) {
         if (n.alive()) {
@@ -280,8 +284,9 @@ export async function startProxy(target: number): Promise<Proxy> {
 }
 
 /**
- * A writer that counts acknowledged writes: SET w:<i> <i> in a loop through `write`, keeping
- * the indexes whose write was acknowledged (OK). `missing(keys)` lists acknowledged ones absent.
+ * A writer that counts acknowledged writes: SET <prefix>:<i> <i> in a loop through `write`,
+ * keeping the indexes whose write was acknowledged (OK). `missing(node)` lists acknowledged
+ * ones absent from a node. Use one prefix per checker when several run on one deployment.
  */
 export class AckChecker {
   acked: number[] = [];
@@ -290,7 +295,10 @@ export class AckChecker {
   private running = false;
   private loop: Promise<void> | null = null;
 
-  constructor(private readonly write: (key: string, value: string) => Promise<unknown>) {}
+  constructor(
+    private readonly write: (key: string, value: string) => Promise<unknown>,
+    private readonly prefix = 'w',
+  ) {}
 
   start(pauseMs = 5): void {
     this.running = true;
@@ -298,7 +306,7 @@ export class AckChecker {
       while (this.running) {
         const i = this.i++;
         try {
-          const r = await this.write(`w:${i}`, String(i));
+          const r = await this.write(`${this.prefix}:${i}`, String(i));
           if (r === 'OK') this.acked.push(i);
           else this.failed++;
         } catch {
@@ -322,7 +330,7 @@ export class AckChecker {
     try {
       for (let k = 0; k < this.acked.length; k += 500) {
         const batch = this.acked.slice(k, k + 500);
-        const r = plain(await c.call('MGET', ...batch.map((i) => `w:${i}`))) as (string | null)[];
+        const r = plain(await c.call('MGET', ...batch.map((i) => `${this.prefix}:${i}`))) as (string | null)[];
         batch.forEach((i, j) => {
           if (r[j] !== String(i)) out.push(i);
         });
@@ -332,6 +340,28 @@ export class AckChecker {
     }
     return out;
   }
+}
+
+/** `args` with its --replicaof replaced: by `port` on 127.0.0.1, or removed (null). */
+export function withReplicaOf(args: string[], port: number | null): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '--replicaof') {
+      i += 2;
+      continue;
+    }
+    out.push(args[i]!);
+  }
+  if (port !== null) out.push('--replicaof', '127.0.0.1', String(port));
+  return out;
+}
+
+/** SET through a raw connection as the checker's write: 'OK', or the error text. */
+export function rawWriter(c: RawClient): (k: string, v: string) => Promise<string | null> {
+  return async (k, v) => {
+    const r = await c.call('SET', k, v);
+    return r.t === 'simple' || r.t === 'error' ? r.v : null;
+  };
 }
 
 /** The node serving as primary according to the sentinels' view. */
