@@ -59,6 +59,16 @@ registerDirectives([
   i('min-replicas-max-lag', '10', 0, ['min-slaves-max-lag']),
   i('sync-replicas', '0', 0),
   i('sync-replicas-timeout', '1000', 1),
+  /**
+   * dssm only (Redis 7 has no such safety): when the primary a replica was streaming from
+   * comes back (same host and port) answering its PSYNC with +FULLRESYNC under another
+   * replication ID and an offset below the replica's, it restarted empty or from older data.
+   * With `yes` (default) the replica refuses that full sync, keeps its dataset, logs a
+   * warning and retries every second, so the sentinels can fence that primary and promote
+   * the replica that holds the data. With `no` it loads the primary's snapshot as Redis does.
+   * An explicit REPLICAOF (a new link) and a primary that is ahead always sync normally.
+   */
+  b('replica-refuse-stale-primary', 'yes'),
 ]);
 
 /** Commands a replica with replica-serve-stale-data no still serves while its link is down (CMD_STALE in Redis). */

@@ -31,6 +31,9 @@ export type LinkState = 'connect' | 'connecting' | 'handshake' | 'sync' | 'conne
 
 class LinkClosed extends Error {}
 
+/** We refused the primary's full sync (replica-refuse-stale-primary): already logged. */
+class SyncRefused extends Error {}
+
 /** Line reading for the handshake. */
 class HandshakeReader {
   buf: Buffer = Buffer.alloc(0);
@@ -91,6 +94,10 @@ export class PrimaryLink {
   /** Bytes forwarded to our stream (≤ consumed). */
   private fwd = 0;
   private loadingRdb = false;
+  /** This link reached the stream once: the primary at host:port holds a history we follow. */
+  private synced = false;
+  /** Full syncs refused from this primary since the link last worked (replica-refuse-stale-primary). */
+  refusedSyncs = 0;
   /** Transfer progress for INFO (master_sync_*). */
   transfer: { total: number; read: number; lastIo: number } | null = null;
   private wake: (() => void) | null = null;
@@ -127,7 +134,7 @@ export class PrimaryLink {
       try {
         await this.session();
       } catch (err) {
-        if (!this.stopped) log('warn', 'replication link failed', { host: this.host, port: this.port, error: (err as Error).message });
+        if (!this.stopped && !(err instanceof SyncRefused)) log('warn', 'replication link failed', { host: this.host, port: this.port, error: (err as Error).message });
       }
       this.socket?.destroy();
       this.socket = null;
@@ -189,6 +196,7 @@ export class PrimaryLink {
     let rest: Buffer;
     if (r.startsWith('+FULLRESYNC')) {
       const [, id, off] = r.split(' ');
+      if (this.refuseFullSync(id!, Number(off))) throw new SyncRefused();
       this.state = 'sync';
       const [rdb] = await this.receiveRdb(sock, rd);
       await this.loadSnapshot(rdb, id!, Number(off));
@@ -204,6 +212,8 @@ export class PrimaryLink {
       throw new Error(`Unexpected reply to PSYNC from master: ${r}`);
     }
     this.state = 'connected';
+    this.synced = true;
+    this.refusedSyncs = 0;
     this.downSince = 0;
     this.sendAck();
     await new Promise<void>((resolve) => {
@@ -213,6 +223,31 @@ export class PrimaryLink {
       if (rest.length) this.onStream(rest);
       else this.applyStream();
     });
+  }
+
+  /**
+   * dssm's guard against a primary that lost its history (replica-refuse-stale-primary):
+   * the primary we were replicating over this link answers our PSYNC with another
+   * replication ID and an offset below ours, so it restarted without (or with older) data;
+   * loading its snapshot would drop writes that only we now hold. Redis 7 loads it. We keep
+   * our data and retry every second: the sentinels fence such a primary and promote us, or
+   * an operator decides (REPLICAOF elsewhere, or the directive set to no).
+   */
+  private refuseFullSync(replId: string, offset: number): boolean {
+    const repl = this.repl;
+    if (!this.synced || repl.node.config.get('replica-refuse-stale-primary') !== 'yes') return false;
+    if (replId === repl.replId || !(offset < repl.offset)) return false;
+    this.refusedSyncs++;
+    log('warn', 'Refusing a full sync from a primary that lost its history (restarted empty or stale): keeping our data; replica-refuse-stale-primary no would load it', {
+      host: this.host,
+      port: this.port,
+      primaryReplid: replId,
+      primaryOffset: offset,
+      replid: repl.replId,
+      offset: repl.offset,
+      refused: this.refusedSyncs,
+    });
+    return true;
   }
 
   /** Whether our history may continue the primary's: we had synced, or were a primary. */
