@@ -6,7 +6,7 @@
  * Replies are matched to requests in order. A link in pub/sub mode also delivers
  * `message` pushes to `onMessage`; subscribe confirmations answer the SUBSCRIBE request.
  */
-import type net from 'node:net';
+import net from 'node:net';
 import { connectTo } from '../net/connect.js';
 
 /** An error reply (-ERR ...), kept apart from transport errors. */
@@ -75,6 +75,30 @@ export interface NodeClientOptions {
   port: number;
   tls?: boolean;
   connectTimeoutMs?: number;
+  /** Local address to connect from (bind-source-addr); plain TCP links only for now. */
+  localAddress?: string | null;
+}
+
+/**
+ * A plain TCP link from a given local address. net/connect.ts has no source-address option
+ * yet; TLS links go through it and let the OS choose the source.
+ */
+function connectFrom(host: string, port: number, localAddress: string, timeoutMs: number): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const sock = net.connect({ host, port, localAddress }, () => {
+      sock.setTimeout(0);
+      resolve(sock);
+    });
+    sock.setNoDelay(true);
+    sock.setTimeout(timeoutMs, () => {
+      sock.destroy();
+      reject(new Error(`connection to ${host}:${port} timed out`));
+    });
+    sock.once('error', (err) => {
+      sock.destroy();
+      reject(err);
+    });
+  });
 }
 
 export class NodeClient {
@@ -94,7 +118,8 @@ export class NodeClient {
   }
 
   static async connect(opts: NodeClientOptions): Promise<NodeClient> {
-    const sock = await connectTo({ host: opts.host, port: opts.port, tls: opts.tls, timeoutMs: opts.connectTimeoutMs ?? 1000 });
+    const timeoutMs = opts.connectTimeoutMs ?? 1000;
+    const sock = opts.localAddress && !opts.tls ? await connectFrom(opts.host, opts.port, opts.localAddress, timeoutMs) : await connectTo({ host: opts.host, port: opts.port, tls: opts.tls, timeoutMs });
     sock.removeAllListeners('error');
     return new NodeClient(sock);
   }

@@ -42,6 +42,8 @@ export interface SentinelConfig {
   currentEpoch: number;
   announceIp: string | null;
   announcePort: number;
+  /** bind-source-addr: the local address of outgoing links (data nodes, other sentinels); null lets the OS choose. */
+  bindSourceAddr: string | null;
   resolveHostnames: boolean;
   announceHostnames: boolean;
   denyScriptsReconfig: boolean;
@@ -70,6 +72,7 @@ export function defaultConfig(): SentinelConfig {
     currentEpoch: 0,
     announceIp: null,
     announcePort: 0,
+    bindSourceAddr: null,
     resolveHostnames: false,
     announceHostnames: false,
     denyScriptsReconfig: true,
@@ -253,6 +256,9 @@ export function loadSentinelConfig(file: string | null, args: readonly string[] 
         break;
       case 'bind':
         cfg.bind = l.words.slice(1);
+        break;
+      case 'bind-source-addr':
+        cfg.bindSourceAddr = l.words[1] ? l.words[1] : null;
         break;
       case 'requirepass':
         cfg.requirepass = l.words[1] ? l.words[1] : null;

@@ -70,7 +70,7 @@ function reconnectInstance(s: Sentinel, ri: Instance): void {
   const name = `sentinel-${s.myid.slice(0, 8)}`;
   if (!link.cc) {
     link.connecting = true;
-    NodeClient.connect({ host: ri.host, port: ri.port, tls: s.cfg.tlsLinks, connectTimeoutMs: Math.max(ri.downAfter, 500) })
+    NodeClient.connect({ host: ri.host, port: ri.port, tls: s.cfg.tlsLinks, connectTimeoutMs: Math.max(ri.downAfter, 500), localAddress: s.cfg.bindSourceAddr })
       .then((cc) => {
         link.connecting = false;
         if (s.stopped || ri.link !== link) return cc.close();
@@ -93,7 +93,7 @@ function reconnectInstance(s: Sentinel, ri: Instance): void {
   }
   if (link.needsPubsub && !link.pc) {
     link.pcConnecting = true;
-    NodeClient.connect({ host: ri.host, port: ri.port, tls: s.cfg.tlsLinks, connectTimeoutMs: Math.max(ri.downAfter, 500) })
+    NodeClient.connect({ host: ri.host, port: ri.port, tls: s.cfg.tlsLinks, connectTimeoutMs: Math.max(ri.downAfter, 500), localAddress: s.cfg.bindSourceAddr })
       .then((pc) => {
         link.pcConnecting = false;
         if (s.stopped || ri.link !== link) return pc.close();

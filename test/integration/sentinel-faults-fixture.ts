@@ -63,8 +63,8 @@ async function connect(port: number, tls: TlsFiles | null): Promise<RawClient> {
 }
 
 /** A dssm data node as a child process; TLS-only (`--port 0 --tls-port`) when tls is given. */
-export async function startNode(extra: string[], tls: TlsFiles | null, dir?: string): Promise<NodeProc> {
-  const port = await freePort();
+export async function startNode(extra: string[], tls: TlsFiles | null, dir?: string, fixedPort?: number): Promise<NodeProc> {
+  const port = fixedPort ?? (await freePort());
   const d = dir ?? mkdtempSync(join(tmpdir(), 'dssm-fault-'));
   const base = tls
     ? ['--port', '0', '--tls-port', String(port), ...tlsArgs(tls), '--replica-announce-port', String(port)]
@@ -180,7 +180,7 @@ export interface SentinelGroup {
 }
 
 /** Three (n) in-process dssm sentinels monitoring 127.0.0.1:masterPort. */
-export async function startSentinels(masterPort: number, o: { n?: number; tls?: TlsFiles | null; downAfter?: number; failoverTimeout?: number; quorum?: number } = {}): Promise<SentinelGroup> {
+export async function startSentinels(masterPort: number, o: { n?: number; tls?: TlsFiles | null; downAfter?: number; failoverTimeout?: number; quorum?: number; links?: LinkNet } = {}): Promise<SentinelGroup> {
   const sentinels: Sentinel[] = [];
   const events: [number, SentinelEvent][] = [];
   const n = o.n ?? 3;
@@ -192,6 +192,12 @@ export async function startSentinels(masterPort: number, o: { n?: number; tls?: 
     args.push('--sentinel', 'monitor', MASTER_NAME, '127.0.0.1', String(masterPort), String(o.quorum ?? 2));
     args.push('--sentinel', 'down-after-milliseconds', MASTER_NAME, String(o.downAfter ?? 1000));
     args.push('--sentinel', 'failover-timeout', MASTER_NAME, String(o.failoverTimeout ?? 3000));
+    if (o.links) {
+      // Reached through its proxy; its outgoing links come from its own loopback address.
+      const proxy = await o.links.add(`s${i}`, port);
+      args.push('--bind-source-addr', o.links.sentinelSource(i));
+      args.push('--sentinel', 'announce-ip', '127.0.0.1', '--sentinel', 'announce-port', String(proxy));
+    }
     const s = new Sentinel(loadSentinelConfig(null, args));
     const idx = i;
     s.on('sentinel-event', (e: SentinelEvent) => events.push([idx, e]));
@@ -368,4 +374,135 @@ export function rawWriter(c: RawClient): (k: string, v: string) => Promise<strin
 export async function currentPrimary(g: Group, sg: SentinelGroup, i = 0): Promise<NodeProc | undefined> {
   const port = await sg.masterAddr(i);
   return g.nodes.find((n) => n.port === port);
+}
+
+/**
+ * A userland network for partitions, on loopback: every process is reached through its own
+ * proxy (its announced address: `replica-announce-port` for data nodes, `sentinel
+ * announce-port` for sentinels), and the proxies tell callers apart by source address:
+ * sentinel i connects from 127.0.0.(11+i) (`bind-source-addr`), data nodes from 127.0.0.1.
+ * `partition(side)` cuts every link between the named processes and the others: a cut link
+ * forwards nothing (existing connections go silent, new ones are held without reaching the
+ * target), as when packets are dropped. `heal()` resets the connections that lost bytes and
+ * forwards again. Clients that connect to a node's own port are not affected.
+ *
+ * Data nodes share one source address, so a data node's outgoing links count as coming from
+ * the side `dataSource` names (the replicas' side by default): a partitioned primary does not
+ * open links of its own, replicas do.
+ */
+export class LinkNet {
+  private readonly proxies = new Map<string, GuardedProxy>();
+  private side: Set<string> | null = null;
+
+  sentinelSource(i: number): string {
+    return `127.0.0.${11 + i}`;
+  }
+
+  /** Name of the process connecting from `addr`; data nodes all come from `dataSource`. */
+  private nameOf(addr: string, dataSource: string): string {
+    const m = /^(?:::ffff:)?127\.0\.0\.(\d+)$/.exec(addr);
+    const last = m ? Number(m[1]) : 1;
+    return last >= 11 ? `s${last - 11}` : dataSource;
+  }
+
+  /** Put a proxy in front of 127.0.0.1:target for the process `name`; returns the proxy's port. */
+  async add(name: string, target: number): Promise<number> {
+    const px = await startGuardedProxy(target, (from) => this.blocked(name, from));
+    this.proxies.set(name, px);
+    return px.port;
+  }
+
+  portOf(name: string): number {
+    return this.proxies.get(name)!.port;
+  }
+
+  private dataSide = '';
+
+  private blocked(to: string, fromAddr: string): boolean {
+    if (!this.side) return false;
+    const from = this.nameOf(fromAddr, this.dataSide);
+    return this.side.has(from) !== this.side.has(to);
+  }
+
+  /** Cut `side` (process names) off from everything else. */
+  partition(side: string[], dataSource: string): void {
+    this.side = new Set(side);
+    this.dataSide = dataSource;
+    for (const p of this.proxies.values()) p.recheck();
+  }
+
+  heal(): void {
+    this.side = null;
+    for (const p of this.proxies.values()) p.recheck();
+  }
+
+  async close(): Promise<void> {
+    for (const p of this.proxies.values()) await p.close();
+  }
+}
+
+interface GuardedProxy {
+  port: number;
+  /** Apply the current rule to open connections (cut ones go silent, healed ones reset). */
+  recheck(): void;
+  close(): Promise<void>;
+}
+
+/** A TCP proxy to 127.0.0.1:target that forwards a connection only while `isBlocked(source)` is false. */
+async function startGuardedProxy(target: number, isBlocked: (from: string) => boolean): Promise<GuardedProxy> {
+  interface Conn {
+    client: net.Socket;
+    upstream: net.Socket | null;
+    from: string;
+    /** Bytes were dropped: the stream is broken and must be reset once forwarding resumes. */
+    lost: boolean;
+    end(): void;
+  }
+  const conns = new Set<Conn>();
+  const open = (c: Conn) => {
+    const up = net.connect({ host: '127.0.0.1', port: target });
+    c.upstream = up;
+    up.on('data', (d) => {
+      if (isBlocked(c.from)) c.lost = true;
+      else c.client.write(d);
+    });
+    up.on('error', c.end);
+    up.on('close', c.end);
+  };
+  const server = net.createServer((client) => {
+    const c: Conn = {
+      client,
+      upstream: null,
+      from: client.remoteAddress ?? '',
+      lost: false,
+      end() {
+        conns.delete(c);
+        client.destroy();
+        c.upstream?.destroy();
+      },
+    };
+    conns.add(c);
+    client.on('data', (d) => {
+      if (isBlocked(c.from) || !c.upstream) c.lost = true;
+      else c.upstream.write(d);
+    });
+    client.on('error', c.end);
+    client.on('close', c.end);
+    // A caller cut off at connect time is held: the target never sees the connection.
+    if (!isBlocked(c.from)) open(c);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    recheck() {
+      for (const c of [...conns]) {
+        if (isBlocked(c.from)) continue;
+        if (c.lost || !c.upstream) c.end();
+      }
+    },
+    async close() {
+      for (const c of [...conns]) c.end();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
 }
