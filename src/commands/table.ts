@@ -21,6 +21,7 @@ import { persistenceCommands } from './persistence.js';
 import { replicationCommands } from './replication.js';
 import { aclCommands } from './acl.js';
 import { hyperloglogCommands } from './hyperloglog.js';
+import { geoCommands } from './geo.js';
 
 export const allGroups: readonly (readonly CommandSpec[])[] = [
   connectionCommands,
@@ -41,6 +42,7 @@ export const allGroups: readonly (readonly CommandSpec[])[] = [
   replicationCommands,
   aclCommands,
   hyperloglogCommands,
+  geoCommands,
 ];
 
 export function buildCommandTable(): Map<string, CommandSpec> {
