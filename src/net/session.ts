@@ -50,6 +50,50 @@ export function getReplyGate(): ((s: Session) => boolean) | null {
   return replyGate;
 }
 
+/**
+ * One read buffer for every plain-TCP connection. Node reads into it (instead of a new
+ * 64 KB allocation per read that then goes through the Readable stream machinery) and
+ * calls the session synchronously; the reader parses requests in place and copies only
+ * an incomplete tail before the next read can overwrite it.
+ */
+const sharedReadBuffer = Buffer.allocUnsafe(64 * 1024);
+
+interface ReadSymbols {
+  buffer: symbol;
+  callback: symbol;
+  gen: symbol;
+}
+let readSymbols: ReadSymbols | null | undefined;
+
+/**
+ * Make an accepted socket read into sharedReadBuffer and call `onRead(bytes)`, as a socket
+ * created with net.Socket's documented `onread` option does. net.Server offers no such
+ * option for the sockets it accepts, so this sets the same two internal fields that option
+ * sets and tells the handle to use the buffer (what net.Socket does itself). It checks
+ * every piece it relies on and returns false, leaving the socket untouched (the caller
+ * listens to 'data' then), when Node's internals are not the expected ones.
+ */
+function readIntoSharedBuffer(socket: Socket, onRead: (n: number) => void): boolean {
+  if (readSymbols === undefined) {
+    const find = (name: string) => Object.getOwnPropertySymbols(socket).find((s) => s.description === name);
+    const buffer = find('kBuffer');
+    const callback = find('kBufferCb');
+    const gen = find('kBufferGen');
+    readSymbols = buffer && callback && gen ? { buffer, callback, gen } : null;
+  }
+  const handle = (socket as unknown as { _handle?: { useUserBuffer?: (b: Buffer) => void } })._handle;
+  if (readSymbols === null || !handle || typeof handle.useUserBuffer !== 'function') return false;
+  const fields = socket as unknown as Record<symbol, unknown>;
+  if (fields[readSymbols.buffer] !== null || fields[readSymbols.callback] !== null || fields[readSymbols.gen] !== null) return false;
+  handle.useUserBuffer(sharedReadBuffer);
+  fields[readSymbols.buffer] = sharedReadBuffer;
+  fields[readSymbols.callback] = (n: number): boolean => {
+    onRead(n);
+    return true;
+  };
+  return true;
+}
+
 export class Session implements Client {
   readonly id = nextClientId++;
   readonly addr: string;
@@ -111,22 +155,31 @@ export class Session implements Client {
       authRequired: () => !this.authenticated,
     });
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    if (tls || !readIntoSharedBuffer(socket, (n) => this.onData(sharedReadBuffer.subarray(0, n), true))) {
+      socket.on('data', (chunk: Buffer) => this.onData(chunk, false));
+    }
     socket.on('error', () => {}); // 'close' follows; resets are routine for a server
     socket.on('close', () => this.onSocketClosed());
     socket.on('drain', () => this.onDrain());
   }
 
-  private onData(chunk: Buffer): void {
+  /** Bytes received; `borrowed` when they sit in the shared read buffer (see feed()). */
+  private onData(chunk: Buffer, borrowed: boolean): void {
     this.server.stats.netInputBytes += chunk.length;
     this.lastInteraction = Date.now();
-    this.reader.feed(chunk);
-    if (this.reader.buffered > this.opts.limits.queryBufferLimit) {
-      this.close('query buffer limit');
-      this.socket.destroy();
-      return;
+    const reader = this.reader;
+    reader.feed(chunk, borrowed);
+    try {
+      if (reader.buffered > this.opts.limits.queryBufferLimit) {
+        this.close('query buffer limit');
+        this.socket.destroy();
+        return;
+      }
+      this.process();
+    } finally {
+      // The next read (of any connection) overwrites the shared buffer.
+      if (borrowed) reader.detach();
     }
-    this.process();
   }
 
   /** Run every complete buffered request, then flush the replies once. */
@@ -175,10 +228,15 @@ export class Session implements Client {
     if (this.closed) return;
     // Persistence may hold replies until the writes they acknowledge are in the AOF.
     if (replyGate !== null && replyGate(this)) return;
-    const out = this.reply.take();
+    const out = this.reply.takeView();
     if (out !== null) {
       this.server.stats.netOutputBytes += out.length;
-      this.socket.write(out);
+      const socket = this.socket;
+      socket.write(out);
+      // A write the kernel took at once has left the socket's queue by now (Writable
+      // accounts synchronously completed writes before returning); otherwise the socket
+      // still holds the view and the reply buffer must not be reused.
+      this.reply.released(socket.writableLength !== 0);
     }
     if (this.flags.closeAfterReply) this.endSoon();
   }

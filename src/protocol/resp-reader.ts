@@ -22,6 +22,7 @@ const CR = 13;
 const LF = 10;
 
 const EMPTY: string[] = [];
+const NO_BYTES = Buffer.alloc(0);
 
 /**
  * Recently seen command names (shared by all readers). A request whose name has the same
@@ -54,8 +55,10 @@ export interface ReaderLimits {
 }
 
 export class RespReader {
-  private buf: Buffer = Buffer.alloc(0);
+  private buf: Buffer = NO_BYTES;
   private pos = 0;
+  /** Whether buf is the caller's (a read buffer it reuses): see feed() and detach(). */
+  private borrowed = false;
   /** Chunks held back while a large bulk is incomplete, and their total size. */
   private pending: Buffer[] = [];
   private pendingBytes = 0;
@@ -75,25 +78,40 @@ export class RespReader {
     return this.buf.length - this.pos + this.pendingBytes;
   }
 
-  feed(chunk: Buffer): void {
+  /**
+   * Add received bytes. A `borrowed` chunk is memory the caller will reuse (one read buffer
+   * shared by all connections): it is parsed in place, with no copy when it holds whole
+   * requests, and the caller must call detach() before the memory changes.
+   */
+  feed(chunk: Buffer, borrowed = false): void {
     if (this.need > 0) {
       // A large bulk is incomplete: hold chunks until it can be completed, then join once.
       if (this.buf.length - this.pos + this.pendingBytes + chunk.length < this.need) {
-        this.pending.push(chunk);
+        this.pending.push(borrowed ? Buffer.from(chunk) : chunk);
         this.pendingBytes += chunk.length;
         return;
       }
     }
     if (this.pos >= this.buf.length && this.pendingBytes === 0) {
       this.buf = chunk;
+      this.borrowed = borrowed;
     } else {
       const parts = [this.buf.subarray(this.pos), ...this.pending, chunk];
       this.buf = Buffer.concat(parts);
+      this.borrowed = false;
       this.pending = [];
       this.pendingBytes = 0;
     }
     this.pos = 0;
     this.need = 0;
+  }
+
+  /** Stop using borrowed input: what is left of it (part of a request) is copied. */
+  detach(): void {
+    if (!this.borrowed) return;
+    this.borrowed = false;
+    this.buf = this.pos < this.buf.length ? Buffer.from(this.buf.subarray(this.pos)) : NO_BYTES;
+    this.pos = 0;
   }
 
   /**

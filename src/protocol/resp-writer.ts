@@ -57,6 +57,28 @@ export class ReplyWriter {
     return Buffer.from(this.out.subarray(0, len));
   }
 
+  /**
+   * Take the bytes accumulated so far as a view of the writer's own buffer (no copy) and
+   * reset; null when there is nothing to send. The caller hands the view to a socket and
+   * then calls released(): the buffer is reused for the next replies only if the socket
+   * no longer needs it.
+   */
+  takeView(): Buffer | null {
+    const len = this.len;
+    if (len === 0) return null;
+    this.len = 0;
+    return this.out.subarray(0, len);
+  }
+
+  /**
+   * After takeView(): `stillReferenced` when the socket kept the bytes to send later (a
+   * partial or queued write), in which case the writer moves on to a new buffer. Large
+   * buffers are not kept for reuse either.
+   */
+  released(stillReferenced: boolean): void {
+    if (stillReferenced || this.out.length > KEEP_MAX) this.out = Buffer.allocUnsafe(INITIAL);
+  }
+
   /** Drop everything not yet flushed (CLIENT REPLY OFF/SKIP). */
   discard(): void {
     this.len = 0;
