@@ -17,6 +17,7 @@ import {
   GEO_LONG_MIN,
   type GeoShape,
   decodeScore,
+  decodeScoreInto,
   distanceIfInShape,
   formatFixed,
   formatHuman,
@@ -204,14 +205,16 @@ function pointsInShape(z: RZSet, shape: GeoShape, limit: number): GeoPoint[] {
     let n = z.zsl.firstInScoreRange({ min, max, minex: false, maxex: true });
     for (; n !== null; n = n.next[0]!) {
       if (n.score >= max) break;
-      const [lon, lat] = decodeScore(n.score);
-      const dist = distanceIfInShape(shape, lon, lat);
-      if (dist !== null) out.push({ member: n.member, score: n.score, lon, lat, dist });
+      decodeScoreInto(n.score, xy);
+      const dist = distanceIfInShape(shape, xy[0]!, xy[1]!);
+      if (dist !== null) out.push({ member: n.member, score: n.score, lon: xy[0]!, lat: xy[1]!, dist });
       if (out.length !== 0 && limit !== 0 && out.length >= limit) break;
     }
   }
   return out;
 }
+
+const xy = new Float64Array(2);
 
 const byDistance = (a: GeoPoint, b: GeoPoint): number => (a.dist > b.dist ? 1 : a.dist === b.dist ? 0 : -1);
 

@@ -10,7 +10,7 @@
  */
 import { CommandError, Err } from '../errors.js';
 import type { Database } from '../keyspace/keyspace.js';
-import { HLL_DENSE, HLL_REGISTERS, HllValue, estimate, histogramOfRaw, isHllString, mergeRegisters, newHistogram } from '../util/hll.js';
+import { HLL_DENSE, HLL_REGISTERS, HllValue, denseWouldChange, estimate, histogramOfRaw, isHllString, mergeRegisters, newHistogram } from '../util/hll.js';
 import type { Client } from './context.js';
 import { defineCommand, type CommandSpec } from './spec.js';
 
@@ -36,6 +36,7 @@ function pfadd(c: Client, argv: string[]): void {
   const db = c.db;
   const key = argv[1]!;
   const old = getHll(db, key, false);
+  if (old !== undefined && old.charCodeAt(4) === HLL_DENSE && !denseWouldChange(old, argv, 2)) return c.reply.int(0);
   const hll = old === undefined ? HllValue.empty() : HllValue.from(old);
   // Creating the key counts as an update even without elements.
   let updated = old === undefined ? 1 : 0;
@@ -107,9 +108,12 @@ function pfmerge(c: Client, argv: string[]): void {
   // With a dense input the result will be dense anyway: convert first, as Redis does,
   // rather than growing the sparse form register by register.
   if (useDense && !hll.toDense()) throw new CommandError(ERR_CORRUPT);
-  const limit = sparseMaxBytes(c);
-  for (let j = 0; j < HLL_REGISTERS; j++) {
-    if (max[j] !== 0) hll.set(j, max[j]!, limit);
+  if (hll.encoding === HLL_DENSE) hll.raiseDense(max);
+  else {
+    const limit = sparseMaxBytes(c);
+    for (let j = 0; j < HLL_REGISTERS; j++) {
+      if (max[j] !== 0) hll.set(j, max[j]!, limit);
+    }
   }
   hll.invalidateCache();
   if (old === undefined) db.add(key, hll.toString());

@@ -23,9 +23,15 @@ const TWO32 = 4294967296;
 const degRad = (ang: number): number => ang * D_R;
 const radDeg = (ang: number): number => ang / D_R;
 
-/** A cell: `bits` interleaved, `step` bits per coordinate (bits < 2^(2*step) normally). */
+/**
+ * A cell at `step` bits per coordinate, kept as its two coordinate indexes rather than
+ * interleaved (Redis interleaves, then moves between cells with bit masks; moving an index
+ * by one modulo 2^step is the same thing, without 64-bit arithmetic). An index can reach
+ * 2^step on the upper edges (latitude 85.05112878, longitude 180), as in Redis.
+ */
 export interface GeoHashBits {
-  bits: bigint;
+  lat: number;
+  lon: number;
   step: number;
 }
 
@@ -83,9 +89,10 @@ function encode(lonMin: number, lonMax: number, latMin: number, latMax: number, 
 }
 
 function encodeWgs84(longitude: number, latitude: number, step: number): GeoHashBits | null {
-  const r = encode(GEO_LONG_MIN, GEO_LONG_MAX, GEO_LAT_MIN, GEO_LAT_MAX, longitude, latitude, step);
-  if (r === null) return null;
-  return { bits: (BigInt(r[0]) << 32n) | BigInt(r[1]), step };
+  if (longitude > GEO_LONG_MAX || longitude < GEO_LONG_MIN || latitude > GEO_LAT_MAX || latitude < GEO_LAT_MIN) return null;
+  const latOffset = ((latitude - GEO_LAT_MIN) / (GEO_LAT_MAX - GEO_LAT_MIN)) * 2 ** step;
+  const lonOffset = ((longitude - GEO_LONG_MIN) / (GEO_LONG_MAX - GEO_LONG_MIN)) * 2 ** step;
+  return { lat: toU32(latOffset), lon: toU32(lonOffset), step };
 }
 
 /**
@@ -115,13 +122,7 @@ function scoreToU64(score: number): [number, number] {
   return [0x80000000, 0]; // at or below -2^63 (or NaN): the "integer indefinite" value
 }
 
-/** geohashDecode of a 26-step cell given as halves: its area. */
-function decodeHalves(hi: number, lo: number, step: number): GeoHashArea {
-  const ilato = (squash16(lo) | (squash16(hi) << 16)) >>> 0;
-  const ilono = (squash16(lo >>> 1) | (squash16(hi >>> 1) << 16)) >>> 0;
-  return areaOf(ilato, ilono, step);
-}
-
+/** geohashDecode: the area of a cell from its coordinate indexes. */
 function areaOf(ilato: number, ilono: number, step: number): GeoHashArea {
   const latScale = GEO_LAT_MAX - GEO_LAT_MIN;
   const lonScale = GEO_LONG_MAX - GEO_LONG_MIN;
@@ -135,20 +136,48 @@ function areaOf(ilato: number, ilono: number, step: number): GeoHashArea {
 }
 
 function decodeBits(h: GeoHashBits): GeoHashArea {
-  return decodeHalves(Number(h.bits >> 32n) >>> 0, Number(h.bits & 0xffffffffn), h.step);
+  return areaOf(h.lat, h.lon, h.step);
 }
 
 /** [longitude, latitude] of a geo set score: the centre of its cell, clamped to the ranges. */
 export function decodeScore(score: number): [number, number] {
-  const [hi, lo] = scoreToU64(score);
-  const a = decodeHalves(hi, lo, GEO_STEP_MAX);
-  let x = (a.lonMin + a.lonMax) / 2;
+  const out = new Float64Array(2);
+  decodeScoreInto(score, out);
+  return [out[0]!, out[1]!];
+}
+
+const LAT_SCALE = GEO_LAT_MAX - GEO_LAT_MIN;
+const LON_SCALE = GEO_LONG_MAX - GEO_LONG_MIN;
+const CELLS = 2 ** GEO_STEP_MAX;
+
+/**
+ * decodeScore into out[0] (longitude) and out[1] (latitude), without allocating: searches
+ * decode every candidate in the cells they scan. Same arithmetic as {@link areaOf}.
+ */
+export function decodeScoreInto(score: number, out: Float64Array): void {
+  let hi: number;
+  let lo: number;
+  if (score >= 0 && score < 2 ** 53) {
+    const t = Math.trunc(score);
+    hi = Math.floor(t / TWO32);
+    lo = t - hi * TWO32;
+  } else {
+    [hi, lo] = scoreToU64(score);
+  }
+  const ilato = (squash16(lo) | (squash16(hi) << 16)) >>> 0;
+  const ilono = (squash16(lo >>> 1) | (squash16(hi >>> 1) << 16)) >>> 0;
+  const latMin = GEO_LAT_MIN + ((ilato * 1.0) / CELLS) * LAT_SCALE;
+  const latMax = GEO_LAT_MIN + (((ilato + 1) * 1.0) / CELLS) * LAT_SCALE;
+  const lonMin = GEO_LONG_MIN + ((ilono * 1.0) / CELLS) * LON_SCALE;
+  const lonMax = GEO_LONG_MIN + (((ilono + 1) * 1.0) / CELLS) * LON_SCALE;
+  let x = (lonMin + lonMax) / 2;
   if (x > GEO_LONG_MAX) x = GEO_LONG_MAX;
   if (x < GEO_LONG_MIN) x = GEO_LONG_MIN;
-  let y = (a.latMin + a.latMax) / 2;
+  let y = (latMin + latMax) / 2;
   if (y > GEO_LAT_MAX) y = GEO_LAT_MAX;
   if (y < GEO_LAT_MIN) y = GEO_LAT_MIN;
-  return [x, y];
+  out[0] = x;
+  out[1] = y;
 }
 
 const GEOALPHABET = '0123456789bcdefghjkmnpqrstuvwxyz';
@@ -230,38 +259,16 @@ function estimateSteps(rangeMeters: number, lat: number): number {
   return step;
 }
 
-const MASK_ODD = 0xaaaaaaaaaaaaaaaan;
-const MASK_EVEN = 0x5555555555555555n;
-const U64 = (1n << 64n) - 1n;
-
-/** Move a cell east (+1) or west (-1): the longitude bits, wrapping within the step. */
+/** Move a cell east (+1) or west (-1), wrapping around within the step. */
 function moveX(h: GeoHashBits, d: number): GeoHashBits {
-  if (d === 0) return h;
-  let x = h.bits & MASK_ODD;
-  const y = h.bits & MASK_EVEN;
-  const zz = MASK_EVEN >> BigInt(64 - h.step * 2);
-  if (d > 0) x = (x + (zz + 1n)) & U64;
-  else {
-    x = x | zz;
-    x = (x - (zz + 1n)) & U64;
-  }
-  x &= MASK_ODD >> BigInt(64 - h.step * 2);
-  return { bits: x | y, step: h.step };
+  const n = 2 ** h.step;
+  return { lat: h.lat, lon: (((h.lon + d) % n) + n) % n, step: h.step };
 }
 
-/** Move a cell north (+1) or south (-1): the latitude bits. */
+/** Move a cell north (+1) or south (-1), wrapping around within the step. */
 function moveY(h: GeoHashBits, d: number): GeoHashBits {
-  if (d === 0) return h;
-  const x = h.bits & MASK_ODD;
-  let y = h.bits & MASK_EVEN;
-  const zz = MASK_ODD >> BigInt(64 - h.step * 2);
-  if (d > 0) y = (y + (zz + 1n)) & U64;
-  else {
-    y = y | zz;
-    y = (y - (zz + 1n)) & U64;
-  }
-  y &= MASK_EVEN >> BigInt(64 - h.step * 2);
-  return { bits: x | y, step: h.step };
+  const n = 2 ** h.step;
+  return { lat: (((h.lat + d) % n) + n) % n, lon: h.lon, step: h.step };
 }
 
 interface Neighbors {
@@ -350,10 +357,19 @@ export function searchRanges(shape: GeoShape): [number, number][] {
     if (c === null || c === undefined) continue;
     if (last !== 0) {
       const prev = cells[last]!;
-      if (c.bits === prev.bits && c.step === prev.step) continue;
+      if (c.lat === prev.lat && c.lon === prev.lon && c.step === prev.step) continue;
     }
-    const shift = BigInt(52 - c.step * 2);
-    out.push([Number(c.bits << shift), Number((c.bits + 1n) << shift)]);
+    const [hi, lo] = interleave(c.lat, c.lon);
+    const scale = 2 ** (52 - c.step * 2);
+    if (hi < 2 ** 20) {
+      const bits = hi * TWO32 + lo;
+      out.push([bits * scale, (bits + 1) * scale]);
+    } else {
+      // Only cells on the upper edges get here: exact 64-bit arithmetic, then rounding.
+      const bits = (BigInt(hi) << 32n) | BigInt(lo);
+      const shift = BigInt(52 - c.step * 2);
+      out.push([Number(BigInt.asUintN(64, bits << shift)), Number(BigInt.asUintN(64, (bits + 1n) << shift))]);
+    }
     last = i;
   }
   return out;
