@@ -36,6 +36,10 @@ export function lzfDecompress(src: Uint8Array, outLen: number): Buffer | null {
   return op === outLen ? out : null;
 }
 
+const HLOG = 14;
+const table = new Int32Array(1 << HLOG).fill(-1);
+let tableBase = 0;
+
 /**
  * LZF compression (a simple greedy matcher over a hash of 3-byte prefixes). Returns null
  * when the output would not be smaller than `maxOut` bytes, as liblzf does, so callers
@@ -44,8 +48,16 @@ export function lzfDecompress(src: Uint8Array, outLen: number): Buffer | null {
 export function lzfCompress(src: Uint8Array, maxOut: number): Buffer | null {
   const inLen = src.length;
   const out = Buffer.allocUnsafe(maxOut + 32);
-  const HLOG = 14;
-  const table = new Int32Array(1 << HLOG).fill(-1);
+  // One hash table for every call (clearing 64 KB per string made saving short strings
+  // cost more than all the rest of an RDB). Entries hold `base + position`; this call's
+  // base is above every earlier entry, so an entry from an earlier call reads as a
+  // negative position and is ignored.
+  if (tableBase + inLen >= 0x3fffffff) {
+    table.fill(-1);
+    tableBase = 0;
+  }
+  const base = tableBase;
+  tableBase += inLen + 1;
   let ip = 0;
   let op = 1; // room for the first literal control byte
   let litStart = 0; // position of the current literal run's control byte
@@ -54,8 +66,8 @@ export function lzfCompress(src: Uint8Array, maxOut: number): Buffer | null {
   const MAX_REF = (1 << 8) + (1 << 3);
   while (ip < inLen - 2) {
     const h = (((src[ip]! << 16) | (src[ip + 1]! << 8) | src[ip + 2]!) * 2654435761) >>> (32 - HLOG);
-    const ref = table[h]!;
-    table[h] = ip;
+    const ref = table[h]! - base;
+    table[h] = base + ip;
     const off = ip - ref - 1;
     if (ref >= 0 && off < MAX_OFF && src[ref] === src[ip] && src[ref + 1] === src[ip + 1] && src[ref + 2] === src[ip + 2]) {
       let len = 2;
