@@ -25,6 +25,7 @@ import type { RSet } from '../keyspace/types/set.js';
 import type { RZSet } from '../keyspace/types/zset.js';
 import type { RHash } from '../keyspace/types/hash.js';
 import { formatDouble } from '../protocol/resp-writer.js';
+import { reportSnapshotProgress, type LoadingProgress } from './loading.js';
 
 export type AofFileType = 'b' | 'i' | 'h';
 
@@ -104,6 +105,15 @@ export function writeFileAtomic(file: string, data: string | Buffer): void {
   fsyncDir(path.dirname(file));
 }
 
+/** Size of an open file (progress reports); 0 if it cannot be read. */
+export function openFileSize(fd: number): number {
+  try {
+    return fs.fstatSync(fd).size;
+  } catch {
+    return 0;
+  }
+}
+
 export function fsyncDir(dir: string): void {
   try {
     const fd = fs.openSync(dir, 'r');
@@ -119,8 +129,12 @@ export function fsyncDir(dir: string): void {
 
 /** Hooks into the RDB codec (persistence/rdb.ts) when present: a base may be an RDB file. */
 export interface RdbCodec {
-  /** Load an RDB image into the keyspace; returns bytes consumed. Throws on corruption. */
-  loadInto(server: ServerContext, data: Buffer, source: string): number;
+  /**
+   * Load an RDB image into the keyspace, yielding to the event loop now and then; returns
+   * bytes consumed. `offset` is where the image starts in the whole load (progress). Throws
+   * on corruption.
+   */
+  loadInto(server: ServerContext, data: Buffer, source: string, offset: number): Promise<number>;
   /** Serialize a snapshot slice by slice into fd; `aofBase` marks it as an AOF base. */
   writeSnapshot(server: ServerContext, snapshot: KeyspaceSnapshot, fd: number, opts: { aofBase: boolean }): Promise<void>;
 }
@@ -409,9 +423,10 @@ export class AppendOnlyFile {
   /**
    * Load the AOF into the keyspace: base (RDB or AOF format), then each incr file. A
    * truncated tail of the last file is trimmed with a warning (aof-load-truncated yes);
-   * anything else refuses to start, naming the file and offset.
+   * anything else refuses to start, naming the file and offset. `progress` gets the total
+   * size of the files and the bytes loaded (INFO's loading fields, the progress log).
    */
-  async load(onProgress?: (loadedBytes: number, totalBytes: number) => void): Promise<{ keys: number; commands: number }> {
+  async load(progress?: LoadingProgress): Promise<{ keys: number; commands: number }> {
     this.manifest = parseManifest(fs.readFileSync(this.manifestPath, 'latin1'), this.manifestPath);
     const files: AofFileInfo[] = [...(this.manifest.base ? [this.manifest.base] : []), ...this.manifest.incrs];
     let total = 0;
@@ -422,38 +437,44 @@ export class AppendOnlyFile {
         throw new AofError(`The AOF file ${f.file} doesn't exist`);
       }
     }
-    const client = new ReplayClient(this.server);
-    let commands = 0;
-    let loaded = 0;
-    for (let i = 0; i < files.length; i++) {
-      const f = files[i]!;
-      const full = path.join(this.dir, f.file);
-      const data = fs.readFileSync(full);
-      const isLast = i === files.length - 1;
-      let start = 0;
-      if (data.length >= 5 && data.toString('latin1', 0, 5) === 'REDIS') {
-        if (!this.rdb) throw new AofError(`${f.file}: an RDB-format base needs the RDB codec`);
-        start = this.rdb.loadInto(this.server, data, full);
+    progress?.start('AOF', total, () => this.server.keyspace.totalKeys());
+    try {
+      const client = new ReplayClient(this.server);
+      let commands = 0;
+      let loaded = 0;
+      for (let i = 0; i < files.length; i++) {
+        const f = files[i]!;
+        const full = path.join(this.dir, f.file);
+        const data = fs.readFileSync(full);
+        const isLast = i === files.length - 1;
+        let start = 0;
+        if (data.length >= 5 && data.toString('latin1', 0, 5) === 'REDIS') {
+          if (!this.rdb) throw new AofError(`${f.file}: an RDB-format base needs the RDB codec`);
+          log('info', `Reading RDB base file on AOF loading...`, { file: f.file });
+          start = await this.rdb.loadInto(this.server, data, full, loaded);
+        }
+        const base = loaded;
+        commands += await this.replay(client, data, start, full, isLast, progress ? (at) => (progress.loadedBytes = base + at) : null);
+        loaded += data.length;
+        if (progress) progress.loadedBytes = loaded;
+        if (f.type === 'b') this.status.baseSize = data.length;
       }
-      commands += await this.replay(client, data, start, full, isLast, (at) => onProgress?.(loaded + at, total));
-      loaded += data.length;
-      onProgress?.(loaded, total);
-      if (f.type === 'b') this.status.baseSize = data.length;
+      this.status.currentSize = total;
+      const last = files[files.length - 1];
+      this.incrSize = last && last.type === 'i' ? fs.statSync(path.join(this.dir, last.file)).size : 0;
+      return { keys: this.server.keyspace.totalKeys(), commands };
+    } finally {
+      progress?.finish();
     }
-    this.status.currentSize = total;
-    const last = files[files.length - 1];
-    this.incrSize = last && last.type === 'i' ? fs.statSync(path.join(this.dir, last.file)).size : 0;
-    return { keys: this.server.keyspace.totalKeys(), commands };
   }
 
   /**
    * Replay RESP commands from data[start..]; returns the count. Yields to the event loop
-   * every ~50 ms so that clients get LOADING replies rather than silence, and reports
-   * progress about once a second.
+   * every ~50 ms so that clients get LOADING replies rather than silence, and tells
+   * `progress` the offset reached every thousand commands or so.
    */
-  private async replay(client: ReplayClient, data: Buffer, start: number, file: string, isLast: boolean, progress: (offset: number) => void): Promise<number> {
+  private async replay(client: ReplayClient, data: Buffer, start: number, file: string, isLast: boolean, progress: ((offset: number) => void) | null): Promise<number> {
     let lastYield = performance.now();
-    let lastReport = lastYield;
     const reader = new RespReader({ maxBulkLen: Number.MAX_SAFE_INTEGER, authRequired: () => false });
     reader.feed(data.subarray(start));
     let n = 0;
@@ -481,12 +502,9 @@ export class AppendOnlyFile {
       validUpTo = data.length - reader.buffered;
       n++;
       if ((n & 1023) === 0) {
+        progress?.(validUpTo);
         const t = performance.now();
         if (t - lastYield > 50) {
-          if (t - lastReport > 1000) {
-            progress(validUpTo);
-            lastReport = t;
-          }
           await new Promise((r) => setImmediate(r));
           lastYield = performance.now();
         }
@@ -555,13 +573,16 @@ export class AppendOnlyFile {
     const useRdb = this.rdb !== null && this.server.config.get('aof-use-rdb-preamble') === 'yes';
     const baseName = `${this.fileBase}.${seqBase}.base.${useRdb ? 'rdb' : 'aof'}`;
     const tmp = path.join(this.dir, `temp-rewriteaof-${process.pid}.aof`);
+    log('info', 'Background append only file rewriting started', { keys: snapshot.totalKeys, base: baseName, incr: newIncr.file });
     try {
       const fd = fs.openSync(tmp, 'w');
+      const stopReports = reportSnapshotProgress('Background AOF rewrite', () => ({ keysDone: snapshot.visited, keysTotal: snapshot.totalKeys, bytes: openFileSize(fd) }));
       try {
         if (useRdb) await this.rdb!.writeSnapshot(this.server, snapshot, fd, { aofBase: true });
         else await writeAofSnapshot(snapshot, fd);
         fs.fsyncSync(fd);
       } finally {
+        stopReports();
         fs.closeSync(fd);
       }
       const baseSize = fs.statSync(tmp).size;

@@ -15,11 +15,17 @@ import { AppendOnlyFile } from './aof.js';
 import { discardTransaction } from '../commands/transaction.js';
 import { activeSnapshot } from './snapshot.js';
 import { Snapshots } from './rdb-file.js';
+import type { LoadingProgress } from './loading.js';
 
 /** What persistence commands (SAVE, BGSAVE, BGREWRITEAOF, LASTSAVE) reach through the context. */
 export interface PersistenceApi {
   aof: AppendOnlyFile | null;
   snapshots: Snapshots;
+  /**
+   * The dataset load in progress: INFO persistence shows its loading_* fields whenever the
+   * node is loading. Whatever loads a dataset (the AOF, dump.rdb, a full sync) reports here.
+   */
+  loading: LoadingProgress;
   /** Start AOF logging at run time (CONFIG SET appendonly yes): rewrite, then append. */
   enableAof(): Promise<void>;
   disableAof(): void;
@@ -117,6 +123,7 @@ export function installPersistence(node: DataNode): void {
       return aof;
     },
     snapshots,
+    loading: snapshots.loading,
     async enableAof() {
       if (aof) return;
       const a = new AppendOnlyFile(node);
@@ -151,14 +158,14 @@ export function installPersistence(node: DataNode): void {
     if (node.config.get('appendonly') === 'yes') {
       const a = new AppendOnlyFile(node);
       a.rdb = snapshots.codec;
+      // Set before loading so that INFO shows aof_enabled:1 meanwhile, as Redis does; it
+      // appends nothing until open().
+      aof = a;
       if (a.exists()) {
-        const r = await a.load((done, total) => {
-          log('info', 'Loading AOF', { loadedBytes: done, totalBytes: total, percent: total ? Math.round((done * 100) / total) : 100 });
-        });
+        const r = await a.load(snapshots.loading);
         log('info', 'DB loaded from append only file', { seconds: ((performance.now() - started) / 1000).toFixed(3), keys: r.keys, commands: r.commands });
       }
       await a.open();
-      aof = a;
       node.addPropagationSink(a);
     } else {
       const file = path.join(node.config.get('dir'), node.config.get('dbfilename'));
@@ -217,6 +224,8 @@ export function installPersistence(node: DataNode): void {
       fields.set('aof_delayed_fsync', st.delayedFsync);
     }
     fields.set('loading', node.loading ? 1 : 0);
+    // Redis appends these after the AOF fields, and only while loading.
+    if (node.loading) for (const [k, v] of snapshots.loading.infoFields()) fields.set(k, v);
     return [...fields];
   });
 }

@@ -19,7 +19,8 @@ import { REDIS_COMPAT_VERSION } from '../version.js';
 import { crc64Update, type Crc64State } from './crc64.js';
 import { ByteSink, DEFAULT_LIMITS, RDB_VERSION, RdbFormatError, RdbReader, readObject, writeLength, writeString, writeValue, type EncodingLimits } from './rdb-value.js';
 import { KeyspaceSnapshot } from './snapshot.js';
-import { fsyncDir, strerror, type RdbCodec } from './aof.js';
+import { fsyncDir, openFileSize, strerror, type RdbCodec } from './aof.js';
+import { LoadingProgress, reportSnapshotProgress } from './loading.js';
 
 const OP_FUNCTION2 = 0xf5;
 const OP_FUNCTION_PRE_GA = 0xf6;
@@ -182,8 +183,10 @@ export function* writeRdbSnapshot(
 /**
  * Load an RDB image into the keyspace. Keys already expired are skipped (as a primary
  * does). Returns [keys loaded, bytes consumed]. Throws RdbLoadError naming the offset.
+ * `progress` (INFO's loading fields) is told the position, plus `offset` when the image is
+ * part of something larger (an AOF), every thousand keys or so.
  */
-export function* loadRdb(server: ServerContext, data: Buffer, source: string): Generator<void, [number, number]> {
+export function* loadRdb(server: ServerContext, data: Buffer, source: string, progress?: LoadingProgress, offset = 0): Generator<void, [number, number]> {
   if (data.length < 9 || data.toString('latin1', 0, 5) !== 'REDIS') throw new RdbLoadError(`Wrong signature trying to load DB from file ${source}`);
   const version = Number(data.toString('latin1', 5, 9));
   if (!Number.isInteger(version) || version < 1 || version > 10) {
@@ -194,6 +197,7 @@ export function* loadRdb(server: ServerContext, data: Buffer, source: string): G
   let db = server.keyspace.db(0);
   let expireAt = -1;
   let loaded = 0;
+  let expired = 0;
   let lastYield = performance.now();
   let n = 0;
   try {
@@ -201,10 +205,12 @@ export function* loadRdb(server: ServerContext, data: Buffer, source: string): G
       const op = r.u8();
       if (op === OP_EOF) break;
       switch (op) {
-        case OP_AUX:
-          r.string();
-          r.string();
+        case OP_AUX: {
+          const name = r.string();
+          const value = r.string();
+          if (name === 'used-mem' && progress) progress.rdbUsedMem = Number(value) || 0;
           continue;
+        }
         case OP_SELECTDB: {
           const id = r.length();
           if (id >= server.keyspace.dbs.length) {
@@ -244,15 +250,23 @@ export function* loadRdb(server: ServerContext, data: Buffer, source: string): G
           const value = readObject(r, op);
           if (expireAt >= 0 && expireAt <= now && !server.keyspace.replicaMode) {
             expireAt = -1;
+            expired++;
             continue;
           }
           db.dict.set(key, value);
           if (expireAt >= 0) db.expires.set(key, expireAt);
           expireAt = -1;
           loaded++;
-          if ((++n & 1023) === 0 && performance.now() - lastYield > 50) {
-            yield;
-            lastYield = performance.now();
+          if ((++n & 1023) === 0) {
+            if (progress) {
+              progress.loadedBytes = offset + r.pos;
+              progress.rdbKeysLoaded = loaded;
+              progress.rdbKeysExpired = expired;
+            }
+            if (performance.now() - lastYield > 50) {
+              yield;
+              lastYield = performance.now();
+            }
           }
         }
       }
@@ -273,6 +287,11 @@ export function* loadRdb(server: ServerContext, data: Buffer, source: string): G
     }
     r.pos += 8;
   }
+  if (progress) {
+    progress.loadedBytes = offset + r.pos;
+    progress.rdbKeysLoaded = loaded;
+    progress.rdbKeysExpired = expired;
+  }
   server.keyspace.dirty = 0;
   return [loaded, r.pos];
 }
@@ -292,14 +311,14 @@ export class Snapshots {
   private current: KeyspaceSnapshot | null = null;
   private scheduled = false;
   private waiters: (() => void)[] = [];
-  private lastLoadKeys = 0;
-  private lastLoadExpired = 0;
+  /** The load in progress (or the last one): INFO's loading_* and rdb_last_load_* fields. */
+  readonly loading = new LoadingProgress();
 
   constructor(private readonly server: ServerContext) {}
 
   /** The codec an AOF uses for RDB-format bases. */
   readonly codec: RdbCodec = {
-    loadInto: (server, data, source) => runSync(loadRdb(server, data, source))[1],
+    loadInto: async (server, data, source, offset) => (await runAsync(loadRdb(server, data, source, this.loading, offset)))[1],
     writeSnapshot: async (server, snapshot, fd, opts) => {
       await runAsync(writeRdbSnapshot(server, snapshot, fd, { aofBase: opts.aofBase }));
     },
@@ -317,12 +336,18 @@ export class Snapshots {
     this.dirtyAtSave = this.server.keyspace.dirty;
   }
 
+  /** Load dump.rdb (at start), reporting progress through `loading`. */
   async load(file: string): Promise<number> {
     const data = fs.readFileSync(file);
-    const [keys] = await runAsync(loadRdb(this.server, data, file));
-    this.lastLoadKeys = keys;
-    this.dirtyAtSave = this.server.keyspace.dirty;
-    return keys;
+    this.loading.start('RDB', data.length, () => this.loading.rdbKeysLoaded);
+    try {
+      const [keys] = await runAsync(loadRdb(this.server, data, file, this.loading));
+      log('info', `Done loading RDB, keys loaded: ${keys}, keys expired: ${this.loading.rdbKeysExpired}.`, { keys, expired: this.loading.rdbKeysExpired });
+      this.dirtyAtSave = this.server.keyspace.dirty;
+      return keys;
+    } finally {
+      this.loading.finish();
+    }
   }
 
   /** SAVE: write synchronously (blocks, as Redis's SAVE does). */
@@ -374,12 +399,15 @@ export class Snapshots {
     log('info', 'Background saving started', { keys: snapshot.totalKeys });
     void (async () => {
       let ok = false;
+      let stopReports = () => {};
       try {
         const fd = fs.openSync(tmp, 'w');
+        stopReports = reportSnapshotProgress('Background saving', () => ({ keysDone: snapshot.visited, keysTotal: snapshot.totalKeys, bytes: openFileSize(fd) }));
         try {
           await runAsync(writeRdbSnapshot(this.server, snapshot, fd, { aofBase: false }));
           fs.fsyncSync(fd);
         } finally {
+          stopReports();
           fs.closeSync(fd);
         }
         fs.renameSync(tmp, this.file);
@@ -392,6 +420,7 @@ export class Snapshots {
         log('warn', `Write error saving DB on disk: ${strerror(err)}`, { detail: (err as Error).message });
         log('error', 'Background saving error', { error: strerror(err) });
       } finally {
+        stopReports();
         this.inProgress = false;
         this.current = null;
         this.lastBgsaveSeconds = Math.round((performance.now() - this.currentStart) / 1000);
@@ -457,8 +486,8 @@ export class Snapshots {
       ['rdb_last_bgsave_time_sec', this.lastBgsaveSeconds],
       ['rdb_current_bgsave_time_sec', this.inProgress ? Math.round((performance.now() - this.currentStart) / 1000) : -1],
       ['rdb_saves', this.saves],
-      ['rdb_last_load_keys_expired', this.lastLoadExpired],
-      ['rdb_last_load_keys_loaded', this.lastLoadKeys],
+      ['rdb_last_load_keys_expired', this.loading.rdbKeysExpired],
+      ['rdb_last_load_keys_loaded', this.loading.rdbKeysLoaded],
       ['current_save_keys_processed', processed],
       ['current_save_keys_total', this.current ? this.current.totalKeys : 0],
     ];
