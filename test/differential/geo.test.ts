@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Pair, pick, rng } from '../helpers/differential.js';
 import { plain } from '../helpers/resp.js';
-import { skipWithoutRedis } from '../helpers/servers.js';
+import { skipWithoutRedis, startDssm, startRedis } from '../helpers/servers.js';
+import { caughtUp, info, until } from '../interop/replication-helpers.js';
 import { captureEvents, readRedisAof, recordDssmPropagation } from './hash-set-helpers.js';
 
 describe('geo commands against redis-server', { skip: skipWithoutRedis() }, () => {
@@ -382,5 +383,28 @@ describe('geo commands against redis-server', { skip: skipWithoutRedis() }, () =
     assert.equal(ours.length, 6);
     const scores = plain(await p.both(['ZRANGE', 'g', '0', '-1', 'WITHSCORES'])) as string[];
     assert.ok(scores.includes('corner'));
+  });
+
+  it('a redis-server replica of a dssm primary holds the same geo sets', async () => {
+    const dssm = await startDssm();
+    const redis = await startRedis();
+    try {
+      const pc = await dssm.client();
+      const rc = await redis.client();
+      await pc.call('GEOADD', 'g', ...sicily, '13.583333', '37.316667', 'Agrigento');
+      assert.equal((await rc.call('REPLICAOF', '127.0.0.1', dssm.port)).v, 'OK');
+      await until('link up', async () => (await info(rc, 'master_link_status')) === 'up');
+      await pc.call('GEOADD', 'g', 'CH', '15.5', '38.2', 'Messina', '13.6', '38.2', 'Palermo');
+      await pc.call('GEOSEARCHSTORE', 'near', 'g', 'FROMLONLAT', '15', '37', 'BYRADIUS', '200', 'km');
+      await pc.call('GEORADIUS', 'g', '15', '37', '150', 'km', 'STORE', 'near2');
+      await caughtUp(pc, rc);
+      for (const key of ['g', 'near', 'near2']) {
+        assert.deepEqual(await rc.call('ZRANGE', key, '0', '-1', 'WITHSCORES'), await pc.call('ZRANGE', key, '0', '-1', 'WITHSCORES'), key);
+      }
+      assert.deepEqual(await rc.call('GEOPOS', 'g', 'Messina', 'Palermo'), await pc.call('GEOPOS', 'g', 'Messina', 'Palermo'));
+    } finally {
+      await redis.stop();
+      await dssm.stop();
+    }
   });
 });

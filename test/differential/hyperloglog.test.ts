@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Pair, rng } from '../helpers/differential.js';
 import { plain } from '../helpers/resp.js';
-import { skipWithoutRedis } from '../helpers/servers.js';
+import { skipWithoutRedis, startDssm, startRedis } from '../helpers/servers.js';
+import { caughtUp, info, until } from '../interop/replication-helpers.js';
 import { captureEvents, readRedisAof, recordDssmPropagation } from './hash-set-helpers.js';
 
 describe('HyperLogLog against redis-server', { skip: skipWithoutRedis() }, () => {
@@ -260,5 +261,32 @@ describe('HyperLogLog against redis-server', { skip: skipWithoutRedis() }, () =>
     const theirs = readRedisAof(p.redis.dir).slice(before).map((a) => a.join(' '));
     assert.deepEqual(ours, theirs);
     assert.deepEqual(ours, ['PFADD q a b', 'PFCOUNT q', 'PFMERGE q2 q', 'PFCOUNT q2']);
+  });
+
+  it('a redis-server replica of a dssm primary holds the same HLL bytes (full sync, then the stream)', async () => {
+    const dssm = await startDssm();
+    const redis = await startRedis();
+    try {
+      const pc = await dssm.client();
+      const rc = await redis.client();
+      const els = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
+      await pc.call('PFADD', 'before', ...els('b', 2000));
+      await pc.call('PFCOUNT', 'before');
+      assert.equal((await rc.call('REPLICAOF', '127.0.0.1', dssm.port)).v, 'OK');
+      await until('link up', async () => (await info(rc, 'master_link_status')) === 'up');
+      await pc.call('PFADD', 'sparse', ...els('s', 50));
+      await pc.call('PFCOUNT', 'sparse');
+      await pc.call('PFADD', 'dense', ...els('d', 5000));
+      await pc.call('PFMERGE', 'merged', 'sparse', 'dense', 'before');
+      await pc.call('PFCOUNT', 'merged');
+      await caughtUp(pc, rc);
+      for (const key of ['before', 'sparse', 'dense', 'merged']) {
+        assert.deepEqual(await rc.call('GET', key), await pc.call('GET', key), key);
+        assert.deepEqual(await rc.call('PFCOUNT', key), await pc.call('PFCOUNT', key), key);
+      }
+    } finally {
+      await redis.stop();
+      await dssm.stop();
+    }
   });
 });
