@@ -225,13 +225,13 @@ function replyDocs(c: Client, spec: CommandSpec): void {
   const subs = spec.subcommands ? [...spec.subcommands.values()] : [];
   r.mapHeader(subs.length > 0 ? 5 : 4);
   r.bulk('summary');
-  r.simple(spec.summary);
+  r.bulk(spec.summary);
   r.bulk('since');
-  r.simple(spec.since);
+  r.bulk(spec.since);
   r.bulk('group');
-  r.simple(spec.group);
+  r.bulk(spec.group);
   r.bulk('complexity');
-  r.simple(spec.complexity);
+  r.bulk(spec.complexity);
   if (subs.length > 0) {
     r.bulk('subcommands');
     r.mapHeader(subs.length);

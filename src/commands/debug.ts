@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { CommandError, Err } from '../errors.js';
 import { parseDoubleOrNull } from './args.js';
+import { encodingOfString } from './string.js';
 import { replyHelp } from './client.js';
 import type { Client, ServerContext } from './context.js';
 import type { Database, RValue } from '../keyspace/keyspace.js';
@@ -74,11 +75,6 @@ function valueDigest(db: Database, key: string, v: RValue): Buffer {
   return digest;
 }
 
-function stringEncoding(s: string): string {
-  if (s.length <= 20 && /^-?[1-9]\d*$|^0$/.test(s) && BigInt(s) <= 9223372036854775807n && BigInt(s) >= -9223372036854775808n) return 'int';
-  return s.length <= 44 ? 'embstr' : 'raw';
-}
-
 function sleepMs(ms: number): void {
   // DEBUG SLEEP blocks the whole server, as in Redis.
   if (ms > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
@@ -108,7 +104,7 @@ function debug(c: Client, argv: string[]): void {
       if (n !== 3) throw unknown();
       const v = c.db.get(argv[2]!);
       if (v === undefined) throw new CommandError(Err.NO_SUCH_KEY);
-      const enc = typeof v === 'string' ? stringEncoding(v) : v.encoding();
+      const enc = typeof v === 'string' ? encodingOfString(v) : v.encoding();
       const len = typeof v === 'string' ? v.length + 1 : v.memoryUsage();
       return c.reply.simple(`Value at:0x0 refcount:1 encoding:${enc} serializedlength:${len} lru:${Math.floor(Date.now() / 1000) & 0xffffff} lru_seconds_idle:0`);
     }

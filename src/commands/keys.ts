@@ -41,6 +41,7 @@ import {
 } from '../persistence/rdb-value.js';
 import { globMatch } from '../util/glob.js';
 import { is, parseI64, parseIntOrNull } from './args.js';
+import { encodingOfString } from './string.js';
 import type { Client } from './context.js';
 import { defineCommand, type CommandSpec } from './spec.js';
 
@@ -443,17 +444,6 @@ function randomkey(c: Client): void {
 
 const OBJ_SHARED_INTEGERS = 10000;
 
-/** Redis's encoding for a string value, judged from its content. */
-function stringEncoding(s: string): string {
-  if (s.length <= 20 && isLongString(s)) return 'int';
-  return s.length <= 44 ? 'embstr' : 'raw';
-}
-
-function isLongString(s: string): boolean {
-  const v = parseI64(s);
-  return v !== null;
-}
-
 function objectLookup(c: Client, argv: string[]): RValue | undefined {
   return c.db.read(argv[2]!);
 }
@@ -461,7 +451,7 @@ function objectLookup(c: Client, argv: string[]): RValue | undefined {
 function objectEncoding(c: Client, argv: string[]): void {
   const v = objectLookup(c, argv);
   if (v === undefined) return c.reply.nil();
-  c.reply.bulk(typeof v === 'string' ? stringEncoding(v) : v.encoding());
+  c.reply.bulk(typeof v === 'string' ? encodingOfString(v) : v.encoding());
 }
 
 function lfuPolicy(c: Client): boolean {

@@ -53,6 +53,8 @@ export function buildLargeString(build: () => string): string {
 /** OBJECT ENCODING for a string: "int" for a canonical int64 fitting in a long, "embstr" up to 44 bytes, else "raw". */
 export function encodingOfString(v: string): string {
   if (v.length <= 20 && parseI64(v) !== null) return 'int';
+  // PFADD/PFMERGE create HyperLogLogs as raw strings in Redis, even the short sparse ones.
+  if (v.length >= 16 && v.charCodeAt(0) === 72 && v.startsWith('HYLL')) return 'raw';
   return v.length <= 44 ? 'embstr' : 'raw';
 }
 
