@@ -42,9 +42,8 @@ function bgsave(c: Client, argv: string[]): void {
 function bgrewriteaof(c: Client): void {
   const p = persistence(c);
   if (p.aof?.status.rewriteInProgress) throw new CommandError('ERR Background append only file rewriting already in progress');
-  if (p.snapshots.inProgress) {
-    if (p.aof) p.aof.status.rewriteScheduled = true;
-    p.snapshots.afterCurrent(() => void p.rewriteAof().catch(() => {}));
+  if (p.snapshotBusy()) {
+    p.scheduleRewrite();
     c.reply.simple('Background append only file rewriting scheduled');
     return;
   }

@@ -18,7 +18,7 @@ import { splitArgs, RespReader, ProtocolError } from '../protocol/resp-reader.js
 import { log } from '../observe/events.js';
 import type { ServerContext } from '../commands/context.js';
 import { ReplayClient } from './replay-client.js';
-import { KeyspaceSnapshot, type SnapshotEntry } from './snapshot.js';
+import { KeyspaceSnapshot, activeSnapshot, type SnapshotEntry } from './snapshot.js';
 import type { RValue } from '../keyspace/keyspace.js';
 import type { RList } from '../keyspace/types/list.js';
 import type { RSet } from '../keyspace/types/set.js';
@@ -403,7 +403,7 @@ export class AppendOnlyFile {
     fs.mkdirSync(this.dir, { recursive: true });
     if (!this.exists()) {
       // First start with appendonly on: the current dataset becomes the base, as Redis does.
-      await this.rewrite();
+      await this.rewrite({ onStart: true });
     } else {
       const last = this.manifest.incrs[this.manifest.incrs.length - 1];
       if (!last) {
@@ -534,10 +534,13 @@ export class AppendOnlyFile {
   /**
    * Rewrite: start a new incr file at once (new writes go there), then write a new base from
    * a consistent snapshot in slices, then switch the manifest to [new base, new incr] and
-   * delete the old files. A crash at any point leaves a loadable manifest.
+   * delete the old files. A crash at any point leaves a loadable manifest. `onStart`: the
+   * first base of a new AOF, which Redis does not count as a rewrite.
    */
-  async rewrite(): Promise<void> {
+  async rewrite(opts: { onStart?: boolean } = {}): Promise<void> {
     if (this.status.rewriteInProgress) throw new AofError('Background append only file rewriting already in progress');
+    // One snapshot at a time (BGSAVE, a full sync): callers wait for it (rewriteScheduled).
+    if (activeSnapshot() !== null) throw new AofError("Can't rewrite the append only file while a snapshot is being written");
     // Never replace a manifest this object has not read: sequence numbers continue from it.
     if (this.manifest.base === null && this.manifest.incrs.length === 0 && this.exists()) {
       this.manifest = parseManifest(fs.readFileSync(this.manifestPath, 'latin1'), this.manifestPath);
@@ -573,7 +576,8 @@ export class AppendOnlyFile {
     const useRdb = this.rdb !== null && this.server.config.get('aof-use-rdb-preamble') === 'yes';
     const baseName = `${this.fileBase}.${seqBase}.base.${useRdb ? 'rdb' : 'aof'}`;
     const tmp = path.join(this.dir, `temp-rewriteaof-${process.pid}.aof`);
-    log('info', 'Background append only file rewriting started', { keys: snapshot.totalKeys, base: baseName, incr: newIncr.file });
+    if (opts.onStart) log('info', `Creating AOF base file ${baseName} on server start`, { incr: newIncr.file });
+    else log('info', 'Background append only file rewriting started', { keys: snapshot.totalKeys, base: baseName, incr: newIncr.file });
     try {
       const fd = fs.openSync(tmp, 'w');
       const stopReports = reportSnapshotProgress('Background AOF rewrite', () => ({ keysDone: snapshot.visited, keysTotal: snapshot.totalKeys, bytes: openFileSize(fd) }));
@@ -594,9 +598,11 @@ export class AppendOnlyFile {
       this.status.baseSize = baseSize;
       this.status.currentSize = baseSize + this.incrSize;
       this.status.lastRewriteStatus = 'ok';
-      this.status.rewrites++;
+      if (!opts.onStart) {
+        this.status.rewrites++;
+        log('info', 'Background AOF rewrite finished successfully', { base: baseName, bytes: baseSize, keys: snapshot.totalKeys });
+      }
       this.status.consecutiveFailures = 0;
-      log('info', 'Background AOF rewrite finished successfully', { base: baseName, bytes: baseSize, keys: snapshot.totalKeys });
     } catch (err) {
       snapshot.finish();
       fs.rmSync(tmp, { force: true });
@@ -606,13 +612,14 @@ export class AppendOnlyFile {
       throw err;
     } finally {
       this.status.rewriteInProgress = false;
-      this.status.lastRewriteSeconds = Math.round((performance.now() - started) / 1000);
+      if (!opts.onStart) this.status.lastRewriteSeconds = Math.round((performance.now() - started) / 1000);
     }
   }
 
   /** Automatic rewrite when the incr part grew by auto-aof-rewrite-percentage over the base. */
   maybeAutoRewrite(): void {
-    if (this.fd === null || this.status.rewriteInProgress) return;
+    // As Redis waits for its child process: never two snapshots at once; the cron tries again.
+    if (this.fd === null || this.status.rewriteInProgress || activeSnapshot() !== null) return;
     const pct = this.server.config.int('auto-aof-rewrite-percentage');
     const min = this.server.config.int('auto-aof-rewrite-min-size');
     if (pct === 0) return;

@@ -30,6 +30,10 @@ export interface PersistenceApi {
   enableAof(): Promise<void>;
   disableAof(): void;
   rewriteAof(): Promise<void>;
+  /** Whether a snapshot (BGSAVE, AOF rewrite, full sync) is being written: a rewrite must wait. */
+  snapshotBusy(): boolean;
+  /** BGREWRITEAOF while busy: the cron starts the rewrite once the snapshot is done. */
+  scheduleRewrite(): void;
 }
 
 declare module '../commands/context.js' {
@@ -118,6 +122,7 @@ export function installPersistence(node: DataNode): void {
     return null;
   });
 
+  let rewriteScheduled = false;
   const api: PersistenceApi = {
     get aof() {
       return aof;
@@ -149,6 +154,11 @@ export function installPersistence(node: DataNode): void {
         return;
       }
       await aof.rewrite();
+    },
+    snapshotBusy: () => activeSnapshot() !== null || snapshots.inProgress || aof?.status.rewriteInProgress === true,
+    scheduleRewrite() {
+      rewriteScheduled = true;
+      if (aof) aof.status.rewriteScheduled = true;
     },
   };
   node.ext.persistence = api;
@@ -190,6 +200,10 @@ export function installPersistence(node: DataNode): void {
   node.cronTasks.push(() => {
     // After a write error, retry every cron tick; the held replies go once the data is in.
     if (aof !== null && aof.status.lastWriteStatus === 'err' && aof.retry()) releaseStuck();
+    if (rewriteScheduled && !api.snapshotBusy()) {
+      rewriteScheduled = false;
+      api.rewriteAof().catch(() => {});
+    }
     aof?.maybeAutoRewrite();
     snapshots.cron();
   });

@@ -18,7 +18,7 @@ import { log } from '../observe/events.js';
 import { REDIS_COMPAT_VERSION } from '../version.js';
 import { crc64Update, type Crc64State } from './crc64.js';
 import { ByteSink, DEFAULT_LIMITS, RDB_VERSION, RdbFormatError, RdbReader, readObject, writeLength, writeString, writeValue, type EncodingLimits } from './rdb-value.js';
-import { KeyspaceSnapshot } from './snapshot.js';
+import { KeyspaceSnapshot, activeSnapshot } from './snapshot.js';
 import { fsyncDir, openFileSize, strerror, type RdbCodec } from './aof.js';
 import { LoadingProgress, reportSnapshotProgress } from './loading.js';
 
@@ -437,14 +437,10 @@ export class Snapshots {
     this.scheduled = true;
   }
 
-  afterCurrent(fn: () => void): void {
-    if (!this.inProgress) fn();
-    else this.waiters.push(fn);
-  }
-
   /** The `save <seconds> <changes>` rules and scheduled BGSAVEs, checked by the server cron. */
   cron(): void {
-    if (this.inProgress) return;
+    // One snapshot at a time: an AOF rewrite or a full sync in progress makes the rules wait.
+    if (this.inProgress || activeSnapshot() !== null) return;
     const aof = this.server.ext.persistence?.aof;
     if (aof?.status.rewriteInProgress) return;
     if (this.scheduled) return this.background();
