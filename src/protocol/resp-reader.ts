@@ -47,6 +47,36 @@ function commandName(buf: Buffer, start: number, end: number): string {
   return s;
 }
 
+/**
+ * An argument of up to 8 bytes as a string, built in JavaScript: for such short strings a
+ * call into C++ (latin1Slice) costs several times more than String.fromCharCode with the
+ * bytes as arguments. Short arguments are common (values, small keys, counts, scores).
+ */
+function shortArg(b: Buffer, i: number, len: number): string {
+  switch (len) {
+    case 0:
+      return '';
+    case 1:
+      return String.fromCharCode(b[i]!);
+    case 2:
+      return String.fromCharCode(b[i]!, b[i + 1]!);
+    case 3:
+      return String.fromCharCode(b[i]!, b[i + 1]!, b[i + 2]!);
+    case 4:
+      return String.fromCharCode(b[i]!, b[i + 1]!, b[i + 2]!, b[i + 3]!);
+    case 5:
+      return String.fromCharCode(b[i]!, b[i + 1]!, b[i + 2]!, b[i + 3]!, b[i + 4]!);
+    case 6:
+      return String.fromCharCode(b[i]!, b[i + 1]!, b[i + 2]!, b[i + 3]!, b[i + 4]!, b[i + 5]!);
+    case 7:
+      return String.fromCharCode(b[i]!, b[i + 1]!, b[i + 2]!, b[i + 3]!, b[i + 4]!, b[i + 5]!, b[i + 6]!);
+    case 8:
+      return String.fromCharCode(b[i]!, b[i + 1]!, b[i + 2]!, b[i + 3]!, b[i + 4]!, b[i + 5]!, b[i + 6]!, b[i + 7]!);
+    default:
+      return b.latin1Slice(i, i + len);
+  }
+}
+
 export interface ReaderLimits {
   /** proto-max-bulk-len */
   maxBulkLen: number;
@@ -205,7 +235,7 @@ export class RespReader {
           break;
         }
         // Like Redis, the two bytes after the payload are skipped, not checked.
-        args[argi] = argi === 0 && len <= 32 ? commandName(buf, pos, end) : buf.latin1Slice(pos, end);
+        args[argi] = argi === 0 && len <= 32 ? commandName(buf, pos, end) : len <= 8 ? shortArg(buf, pos, len) : buf.latin1Slice(pos, end);
         argi++;
         pos = end + 2;
         this.bulkLen = -1;

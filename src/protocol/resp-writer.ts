@@ -23,8 +23,35 @@ const PONG = Buffer.from('+PONG\r\n');
 /** Preencoded `:n\r\n` for small integers, the most common integer replies. */
 const SMALL_INTS: Buffer[] = [];
 for (let i = -1; i <= 1024; i++) SMALL_INTS.push(Buffer.from(`:${i}\r\n`));
-const SMALL_LENS: string[] = [];
-for (let i = 0; i <= 1024; i++) SMALL_LENS.push(`${i}\r\n`);
+
+/**
+ * Strings and buffers up to this length are copied byte by byte in JavaScript: for short
+ * ones that is several times cheaper than a call into C++ (latin1Write, Buffer.copy), and
+ * most replies are short (small integers, +OK, the elements of LRANGE or SMEMBERS).
+ */
+const SHORT = 32;
+
+/**
+ * Write `n` (an integer, 0 <= n < 2^31: a length or count) in decimal at `pos` followed by
+ * CRLF; returns the position after it. The caller has ensured room for 12 bytes.
+ */
+function putLength(out: Buffer, pos: number, n: number): number {
+  if (n < 10) {
+    out[pos++] = 48 + n;
+  } else if (n < 100) {
+    out[pos++] = 48 + ((n / 10) | 0);
+    out[pos++] = 48 + (n % 10);
+  } else {
+    let digits = 3;
+    for (let x = (n / 1000) | 0; x > 0; x = (x / 10) | 0) digits++;
+    let p = pos + digits;
+    for (let x = n; p > pos; x = (x / 10) | 0) out[--p] = 48 + (x % 10);
+    pos += digits;
+  }
+  out[pos++] = 13;
+  out[pos++] = 10;
+  return pos;
+}
 
 const INITIAL = 1024;
 /** Buffers larger than this are handed to the socket rather than kept for reuse. */
@@ -103,16 +130,32 @@ export class ReplyWriter {
   }
 
   private raw(b: Buffer): void {
-    this.ensure(b.length);
-    b.copy(this.out, this.len);
-    this.len += b.length;
+    const n = b.length;
+    this.ensure(n);
+    if (n <= SHORT) {
+      const out = this.out;
+      let len = this.len;
+      for (let i = 0; i < n; i++) out[len++] = b[i]!;
+      this.len = len;
+    } else {
+      b.copy(this.out, this.len);
+      this.len += n;
+    }
   }
 
   /** ASCII/latin1 text as is. */
   private ascii(s: string): void {
     // latin1 is one byte per char, so the length in bytes is known before writing.
-    this.ensure(s.length);
-    this.len += this.out.latin1Write(s, this.len);
+    const n = s.length;
+    this.ensure(n);
+    if (n <= SHORT) {
+      const out = this.out;
+      let len = this.len;
+      for (let i = 0; i < n; i++) out[len++] = s.charCodeAt(i);
+      this.len = len;
+    } else {
+      this.len += this.out.latin1Write(s, this.len);
+    }
   }
 
   /** Raw, already encoded RESP (e.g. a cached reply). */
@@ -167,8 +210,12 @@ export class ReplyWriter {
     const out = this.out;
     let len = this.len;
     out[len++] = 36; // '$'
-    len += out.latin1Write(n <= 1024 ? SMALL_LENS[n]! : n + CRLF, len);
-    len += out.latin1Write(s, len);
+    len = putLength(out, len, n);
+    if (n <= SHORT) {
+      for (let i = 0; i < n; i++) out[len++] = s.charCodeAt(i);
+    } else {
+      len += out.latin1Write(s, len);
+    }
     out[len++] = 13;
     out[len++] = 10;
     this.len = len;
@@ -193,7 +240,9 @@ export class ReplyWriter {
 
   arrayHeader(n: number): void {
     if (n === 0) return this.raw(EMPTY_ARRAY);
-    this.ascii('*' + (n <= 1024 ? SMALL_LENS[n]! : n + CRLF));
+    this.ensure(16);
+    this.out[this.len] = 42; // '*'
+    this.len = putLength(this.out, this.len + 1, n);
   }
 
   /** A map of n pairs: `%n` in RESP3, `*2n` in RESP2. */
