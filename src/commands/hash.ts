@@ -10,7 +10,7 @@ import { formatLongDouble, ldAdd, parseLongDouble } from '../util/long-double.js
 import { globMatch } from '../util/glob.js';
 import { is, parseI64 } from './args.js';
 import { parseScanCursor, parseScanOptions } from './collection-scan.js';
-import type { Client } from './context.js';
+import type { Client, ServerContext } from './context.js';
 import { defineCommand, type CommandSpec } from './spec.js';
 
 const INT64_MAX = 9223372036854775807n;
@@ -35,11 +35,20 @@ function writeHash(db: Database, key: string): RHash | undefined {
   return v as RHash;
 }
 
+/** Per server, kept current by CONFIG SET: read by every HSET, where two config lookups showed in profiles. */
+const limitsByServer = new WeakMap<ServerContext, HashLimits>();
+
+/** hash-max-listpack-entries and hash-max-listpack-value of the client's server (do not modify). */
 export function hashLimits(c: Client): HashLimits {
-  return {
-    maxEntries: c.server.config.int('hash-max-listpack-entries'),
-    maxValue: c.server.config.int('hash-max-listpack-value'),
-  };
+  let limits = limitsByServer.get(c.server);
+  if (limits === undefined) {
+    const l: HashLimits = { maxEntries: 0, maxValue: 0 };
+    c.server.config.watch('hash-max-listpack-entries', (v) => (l.maxEntries = Number(v)));
+    c.server.config.watch('hash-max-listpack-value', (v) => (l.maxValue = Number(v)));
+    limitsByServer.set(c.server, l);
+    limits = l;
+  }
+  return limits;
 }
 
 /** Store a hash that was changed in place, or add it if it is new. */

@@ -10,7 +10,7 @@ import { RSet } from '../keyspace/types/set.js';
 import { globMatch } from '../util/glob.js';
 import { is, parseI64, parseIntOrNull } from './args.js';
 import { parseScanCursor, parseScanOptions } from './collection-scan.js';
-import type { Client } from './context.js';
+import type { Client, ServerContext } from './context.js';
 import { defineCommand, type CommandSpec } from './spec.js';
 
 const LONG_MAX = 9223372036854775807n;
@@ -35,8 +35,18 @@ function writeSet(db: Database, key: string): RSet | undefined {
   return v as RSet;
 }
 
+/** set-max-intset-entries per server, kept current by CONFIG SET (read by every SADD). */
+const maxIntsetByServer = new WeakMap<ServerContext, { value: number }>();
+
 function maxIntset(c: Client): number {
-  return c.server.config.int('set-max-intset-entries');
+  let m = maxIntsetByServer.get(c.server);
+  if (m === undefined) {
+    const cur = { value: 0 };
+    c.server.config.watch('set-max-intset-entries', (v) => (cur.value = Number(v)));
+    maxIntsetByServer.set(c.server, cur);
+    m = cur;
+  }
+  return m.value;
 }
 
 function sadd(c: Client, argv: string[]): void {

@@ -25,7 +25,7 @@ import { formatDouble } from '../protocol/resp-writer.js';
 import { globMatch } from '../util/glob.js';
 import { is, parseDoubleOrNull, parseIntOrNull, parseInteger } from './args.js';
 import { blockClient, signalKeyAsReady } from './blocking.js';
-import type { Client } from './context.js';
+import type { Client, ServerContext } from './context.js';
 import { defineCommand, type CommandSpec } from './spec.js';
 
 const ERR_MINMAX_FLOAT = 'ERR min or max is not a float';
@@ -44,8 +44,20 @@ function getZSet(db: Database, key: string, forRead: boolean): RZSet | undefined
   throw new CommandError(Err.WRONGTYPE);
 }
 
+/** Per server, kept current by CONFIG SET (read by every ZADD; two config lookups otherwise). */
+const limitsByServer = new WeakMap<ServerContext, ZSetLimits>();
+
+/** zset-max-listpack-entries and zset-max-listpack-value of the client's server (do not modify). */
 function limitsOf(c: Client): ZSetLimits {
-  return { entries: c.server.config.int('zset-max-listpack-entries'), value: c.server.config.int('zset-max-listpack-value') };
+  let limits = limitsByServer.get(c.server);
+  if (limits === undefined) {
+    const l: ZSetLimits = { entries: 0, value: 0 };
+    c.server.config.watch('zset-max-listpack-entries', (v) => (l.entries = Number(v)));
+    c.server.config.watch('zset-max-listpack-value', (v) => (l.value = Number(v)));
+    limitsByServer.set(c.server, l);
+    limits = l;
+  }
+  return limits;
 }
 
 /** getLongFromObjectOrReply: an integer argument or the standard error. */
