@@ -2,10 +2,11 @@
  * Throughput of dssm beside redis-server, measured with redis-benchmark.
  *
  *   npm run build && node --import tsx bench/throughput.ts [--quick] [-n N] [--rounds R]
- *        [--tests set,get,...] [--pipelines 1,16] [--clients 50] [--no-warmup]
+ *        [--tests set,get,...] [--pipelines 1,16] [--clients 50] [--no-warmup] [--dist DIR]
  *
  * Starts `node bin/dssm.js server` (from dist/; this script builds nothing) and
- * `redis-server --save '' --appendonly no` on free ports, then for every pipeline depth and
+ * `redis-server --save '' --appendonly no` on free ports (with --dist, dssm runs from that
+ * compiled tree instead, e.g. one built with `npx tsc -p . --outDir bench/results/build-x`), then for every pipeline depth and
  * test runs redis-benchmark against both, alternating dssm, redis, dssm, redis... for
  * `rounds` rounds, so that both see the same machine load (after a short warm-up run of
  * every test against both, so that dssm's JIT-compiled steady state is measured). The machine is shared, so only
@@ -52,10 +53,12 @@ interface Opts {
   tests: string[];
   pipelines: number[];
   warmup: boolean;
+  /** A compiled tree to run instead of dist/ (through bench/launch.mjs). */
+  dist: string | undefined;
 }
 
 function parseOpts(argv: string[]): Opts {
-  const o: Opts = { n: 200000, rounds: 2, clients: 50, tests: [...ISSUE2, ...ISSUE3], pipelines: [1, 16], warmup: true };
+  const o: Opts = { n: 200000, rounds: 2, clients: 50, tests: [...ISSUE2, ...ISSUE3], pipelines: [1, 16], warmup: true, dist: undefined };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const v = () => {
@@ -66,6 +69,7 @@ function parseOpts(argv: string[]): Opts {
     if (a === '--quick') o.n = 50000;
     else if (a === '-n') o.n = Number(v());
     else if (a === '--no-warmup') o.warmup = false;
+    else if (a === '--dist') o.dist = v();
     else if (a === '--rounds') o.rounds = Math.max(1, Number(v()));
     else if (a === '--clients' || a === '-c') o.clients = Number(v());
     else if (a === '--tests' || a === '-t') o.tests = v().split(',');
@@ -131,10 +135,10 @@ function fmt(n: number, digits = 0): string {
 
 async function main(): Promise<void> {
   const o = parseOpts(process.argv.slice(2));
-  checkBuild();
+  if (o.dist === undefined) checkBuild();
   requireTool('redis-server');
   requireTool('redis-benchmark');
-  const dssm = await startDssm();
+  const dssm = await startDssm([], o.dist);
   const redis = await startRedis();
   const servers: Served[] = [dssm, redis];
   try {
