@@ -33,6 +33,14 @@ export function encodeCommand(argv: readonly string[]): Buffer {
 }
 
 const CHUNK = 64 * 1024;
+/**
+ * Stream writes coalesce over event-loop turns for up to COALESCE_MS, or until
+ * COALESCE_BYTES are queued: at -P 1 a turn serves a handful of clients, and a write per
+ * turn costs the primary a send and the replica a wake-up for a few commands each.
+ * Someone waiting for acknowledgements (WAIT, synchronous mode, FAILOVER) flushes at once.
+ */
+const COALESCE_MS = 1;
+const COALESCE_BYTES = 16 * 1024;
 const GETACK = ['REPLCONF', 'GETACK', '*'];
 
 /** Number of decimal digits of a non-negative integer. */
@@ -129,7 +137,11 @@ export class Replication {
   private noReplicasSince = Date.now();
   readonly stats = { syncFull: 0, syncPartialOk: 0, syncPartialErr: 0 };
   private outQ: Buffer[] = [];
+  /** Bytes in outQ. */
+  private outBytes = 0;
   private outScheduled = false;
+  /** The coalescing timer (see COALESCE_MS), while armed. */
+  private coalesceTimer: NodeJS.Timeout | null = null;
   private readonly ackWaiters = new Set<AckWaiter>();
   /** Send REPLCONF GETACK at the next flush (WAIT). */
   private ackWanted = false;
@@ -213,7 +225,10 @@ export class Replication {
     if (this.bl === null) this.bl = new Backlog(this.backlogSize());
     this.bl.append(b);
     if (this.job !== null) this.job.tail.push(b);
-    if (this.peers.length !== 0) this.outQ.push(b);
+    if (this.peers.length !== 0) {
+      this.outQ.push(b);
+      this.outBytes += b.length;
+    }
   }
 
   /** The backlog, with every byte produced so far (commits pending bytes first). */
@@ -241,11 +256,27 @@ export class Replication {
     setImmediate(this.flushBound);
   }
 
-  private readonly flushBound = () => this.flushOut();
+  private readonly flushBound = () => this.endOfTurn();
+  private readonly coalescedBound = () => {
+    this.coalesceTimer = null;
+    this.flushOut();
+  };
+
+  /** After a turn that produced stream bytes: write them now, or let the next turns add theirs. */
+  private endOfTurn(): void {
+    this.outScheduled = false;
+    const urgent = this.ackWanted || this.outBytes + (this.chunkEnd - this.chunkStart) >= COALESCE_BYTES || this.node.ext.replicationSync?.holding() === true;
+    if (urgent) this.flushOut();
+    else if (this.coalesceTimer === null) this.coalesceTimer = setTimeout(this.coalescedBound, COALESCE_MS);
+  }
 
   /** Write queued stream bytes to the replicas that are online. */
   flushOut(): void {
     this.outScheduled = false;
+    if (this.coalesceTimer !== null) {
+      clearTimeout(this.coalesceTimer);
+      this.coalesceTimer = null;
+    }
     // Replicas acknowledge when asked (REPLCONF GETACK), not after every batch: asked here
     // once per turn while WAIT or synchronous mode waits for this turn's writes.
     if (this.peers.length !== 0 && !this.isReplica && (this.ackWanted || ((this.chunkEnd !== this.chunkStart || this.outQ.length !== 0) && this.node.ext.replicationSync?.holding()))) {
@@ -256,6 +287,7 @@ export class Replication {
     const q = this.outQ;
     if (q.length === 0) return;
     this.outQ = [];
+    this.outBytes = 0;
     const data = q.length === 1 ? q[0]! : Buffer.concat(q);
     for (const p of this.peers) {
       if (p.state !== 'online') continue;
@@ -613,6 +645,7 @@ export class Replication {
     this.chunkStart = this.chunkEnd;
     this.bl = new Backlog(this.backlogSize());
     this.outQ = [];
+    this.outBytes = 0;
   }
 
   /** +CONTINUE <id> with another ID than ours: the primary was promoted; keep ours as replid2. */
