@@ -26,6 +26,7 @@ import type { RZSet } from '../keyspace/types/zset.js';
 import type { RHash } from '../keyspace/types/hash.js';
 import { formatDouble } from '../protocol/resp-writer.js';
 import { reportSnapshotProgress, type LoadingProgress } from './loading.js';
+import { ANNOTATION_PREFIX, annotationLine, parseStamp, type ReplicationStamp } from './repl-stamp.js';
 
 export type AofFileType = 'b' | 'i' | 'h';
 
@@ -134,9 +135,12 @@ export interface RdbCodec {
    * bytes consumed. `offset` is where the image starts in the whole load (progress). Throws
    * on corruption.
    */
-  loadInto(server: ServerContext, data: Buffer, source: string, offset: number): Promise<number>;
-  /** Serialize a snapshot slice by slice into fd; `aofBase` marks it as an AOF base. */
-  writeSnapshot(server: ServerContext, snapshot: KeyspaceSnapshot, fd: number, opts: { aofBase: boolean }): Promise<void>;
+  loadInto(server: ServerContext, data: Buffer, source: string, offset: number, replAux?: { stamp: ReplicationStamp | null }): Promise<number>;
+  /**
+   * Serialize a snapshot slice by slice into fd; `aofBase` marks it as an AOF base, `repl`
+   * is the replication position the snapshot corresponds to (aux fields).
+   */
+  writeSnapshot(server: ServerContext, snapshot: KeyspaceSnapshot, fd: number, opts: { aofBase: boolean; repl?: ReplicationStamp | null }): Promise<void>;
 }
 
 export class AofError extends Error {}

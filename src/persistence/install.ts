@@ -180,8 +180,10 @@ export function installPersistence(node: DataNode): void {
     } else {
       const file = path.join(node.config.get('dir'), node.config.get('dbfilename'));
       if (fs.existsSync(file)) {
-        const n = await snapshots.load(file);
-        log('info', 'DB loaded from disk', { seconds: ((performance.now() - started) / 1000).toFixed(3), keys: n });
+        const { keys, stamp } = await snapshots.load(file);
+        log('info', 'DB loaded from disk', { seconds: ((performance.now() - started) / 1000).toFixed(3), keys });
+        // The file's repl-id/repl-offset: continue that history (PSYNC) as Redis 7 does.
+        if (stamp !== null) node.ext.replicationState?.restore(stamp, file);
       }
     }
     snapshots.markLoaded();

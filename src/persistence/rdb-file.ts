@@ -21,6 +21,9 @@ import { ByteSink, DEFAULT_LIMITS, RDB_VERSION, RdbFormatError, RdbReader, readO
 import { KeyspaceSnapshot, activeSnapshot } from './snapshot.js';
 import { fsyncDir, openFileSize, strerror, type RdbCodec } from './aof.js';
 import { LoadingProgress, reportSnapshotProgress } from './loading.js';
+import { parseStamp, type ReplicationStamp } from './repl-stamp.js';
+
+export type { ReplicationStamp } from './repl-stamp.js';
 
 const OP_FUNCTION2 = 0xf5;
 const OP_FUNCTION_PRE_GA = 0xf6;
@@ -93,13 +96,6 @@ function aux(w: ByteSink, key: string, value: string): void {
   w.u8(OP_AUX);
   writeString(w, key, { ...DEFAULT_LIMITS, compress: false });
   writeString(w, value, { ...DEFAULT_LIMITS, compress: false });
-}
-
-/** The replication position an RDB records (for PSYNC after restart); set by replication. */
-export interface ReplicationStamp {
-  replId: string;
-  offset: number;
-  streamDb: number;
 }
 
 /** Drive a step generator to completion, yielding to the event loop between steps. */
@@ -186,7 +182,19 @@ export function* writeRdbSnapshot(
  * `progress` (INFO's loading fields) is told the position, plus `offset` when the image is
  * part of something larger (an AOF), every thousand keys or so.
  */
-export function* loadRdb(server: ServerContext, data: Buffer, source: string, progress?: LoadingProgress, offset = 0): Generator<void, [number, number]> {
+/** The replication aux fields of a loaded RDB (repl-id, repl-offset, repl-stream-db), when all are valid. */
+export interface RdbReplAux {
+  stamp: ReplicationStamp | null;
+}
+
+export function* loadRdb(
+  server: ServerContext,
+  data: Buffer,
+  source: string,
+  progress?: LoadingProgress,
+  offset = 0,
+  replAux?: RdbReplAux,
+): Generator<void, [number, number]> {
   if (data.length < 9 || data.toString('latin1', 0, 5) !== 'REDIS') throw new RdbLoadError(`Wrong signature trying to load DB from file ${source}`);
   const version = Number(data.toString('latin1', 5, 9));
   if (!Number.isInteger(version) || version < 1 || version > 10) {
@@ -200,6 +208,7 @@ export function* loadRdb(server: ServerContext, data: Buffer, source: string, pr
   let expired = 0;
   let lastYield = performance.now();
   let n = 0;
+  const repl: Record<string, string> = {};
   try {
     for (;;) {
       const op = r.u8();
@@ -209,6 +218,7 @@ export function* loadRdb(server: ServerContext, data: Buffer, source: string, pr
           const name = r.string();
           const value = r.string();
           if (name === 'used-mem' && progress) progress.rdbUsedMem = Number(value) || 0;
+          else if (name === 'repl-id' || name === 'repl-offset' || name === 'repl-stream-db') repl[name] = value;
           continue;
         }
         case OP_SELECTDB: {
@@ -293,6 +303,8 @@ export function* loadRdb(server: ServerContext, data: Buffer, source: string, pr
     progress.rdbKeysExpired = expired;
   }
   server.keyspace.dirty = 0;
+  // As Redis's loadDataFromDisk: all three fields, valid (repl-stream-db -1 from old writers is not).
+  if (replAux) replAux.stamp = parseStamp(repl['repl-id'], repl['repl-offset'], repl['repl-stream-db']);
   return [loaded, r.pos];
 }
 
@@ -318,11 +330,20 @@ export class Snapshots {
 
   /** The codec an AOF uses for RDB-format bases. */
   readonly codec: RdbCodec = {
-    loadInto: async (server, data, source, offset) => (await runAsync(loadRdb(server, data, source, this.loading, offset)))[1],
+    loadInto: async (server, data, source, offset, replAux) => (await runAsync(loadRdb(server, data, source, this.loading, offset, replAux)))[1],
     writeSnapshot: async (server, snapshot, fd, opts) => {
-      await runAsync(writeRdbSnapshot(server, snapshot, fd, { aofBase: opts.aofBase }));
+      await runAsync(writeRdbSnapshot(server, snapshot, fd, { aofBase: opts.aofBase, repl: opts.repl }));
     },
   };
+
+  /**
+   * What SAVE, BGSAVE and shutdown record in repl-id/repl-offset/repl-stream-db: the node's
+   * real replication position when it has a history (Redis's rdbPopulateSaveInfo), so that
+   * a restart from this file continues with PSYNC.
+   */
+  private replicationStamp(): ReplicationStamp | null {
+    return this.server.ext.replicationState?.stamp() ?? null;
+  }
 
   get file(): string {
     return path.join(this.server.config.get('dir'), this.server.config.get('dbfilename'));
@@ -336,15 +357,19 @@ export class Snapshots {
     this.dirtyAtSave = this.server.keyspace.dirty;
   }
 
-  /** Load dump.rdb (at start), reporting progress through `loading`. */
-  async load(file: string): Promise<number> {
+  /**
+   * Load dump.rdb (at start), reporting progress through `loading`. Returns the keys loaded
+   * and the replication position the file records (null without one).
+   */
+  async load(file: string): Promise<{ keys: number; stamp: ReplicationStamp | null }> {
     const data = fs.readFileSync(file);
     this.loading.start('RDB', data.length, () => this.loading.rdbKeysLoaded);
     try {
-      const [keys] = await runAsync(loadRdb(this.server, data, file, this.loading));
+      const aux: RdbReplAux = { stamp: null };
+      const [keys] = await runAsync(loadRdb(this.server, data, file, this.loading, 0, aux));
       log('info', `Done loading RDB, keys loaded: ${keys}, keys expired: ${this.loading.rdbKeysExpired}.`, { keys, expired: this.loading.rdbKeysExpired });
       this.dirtyAtSave = this.server.keyspace.dirty;
-      return keys;
+      return { keys, stamp: aux.stamp };
     } finally {
       this.loading.finish();
     }
@@ -358,7 +383,7 @@ export class Snapshots {
     try {
       const fd = fs.openSync(tmp, 'w');
       try {
-        runSync(writeRdbSnapshot(this.server, snapshot, fd, { aofBase: false }));
+        runSync(writeRdbSnapshot(this.server, snapshot, fd, { aofBase: false, repl: this.replicationStamp() }));
         fs.fsyncSync(fd);
       } finally {
         fs.closeSync(fd);
@@ -394,6 +419,8 @@ export class Snapshots {
     this.currentStart = performance.now();
     const dirtyBefore = this.server.keyspace.dirty;
     const snapshot = new KeyspaceSnapshot(this.server.keyspace);
+    // The replication position at the instant of the snapshot (the file holds that dataset).
+    const repl = this.replicationStamp();
     this.current = snapshot;
     const tmp = path.join(this.server.config.get('dir'), `temp-bg-${process.pid}.rdb`);
     log('info', 'Background saving started', { keys: snapshot.totalKeys });
@@ -404,7 +431,7 @@ export class Snapshots {
         const fd = fs.openSync(tmp, 'w');
         stopReports = reportSnapshotProgress('Background saving', () => ({ keysDone: snapshot.visited, keysTotal: snapshot.totalKeys, bytes: openFileSize(fd) }));
         try {
-          await runAsync(writeRdbSnapshot(this.server, snapshot, fd, { aofBase: false }));
+          await runAsync(writeRdbSnapshot(this.server, snapshot, fd, { aofBase: false, repl }));
           fs.fsyncSync(fd);
         } finally {
           stopReports();

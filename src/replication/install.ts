@@ -18,6 +18,7 @@ import { getReplyGate, setReplyGate, type Session } from '../net/session.js';
 import { NO_REPLID, Replication } from './manager.js';
 import { cancelWait } from '../commands/replication.js';
 import { installFailover } from './failover.js';
+import { installReplicationRestore } from './restore.js';
 
 const b = (name: string, def: 'yes' | 'no', aliases?: string[]) => ({ name, aliases, type: 'bool' as const, default: def, mutable: true });
 const i = (name: string, def: string, min: number, aliases?: string[], max?: number) => ({ name, aliases, type: 'int' as const, default: def, mutable: true, min, max });
@@ -77,6 +78,7 @@ const STALE_OK = new Set(['info', 'replicaof', 'slaveof', 'ping', 'auth', 'hello
 export function installReplication(node: DataNode): void {
   const repl = new Replication(node);
   node.ext.replication = repl;
+  installReplicationRestore(node, repl);
   node.addPropagationSink(repl);
   node.closeHooks.push((c) => {
     repl.onClientClosed(c);

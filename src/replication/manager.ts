@@ -149,6 +149,11 @@ export class Replication {
   private lastSecond = performance.now();
   /** Told after every ACK (synchronous mode releases held replies). */
   onAck: (() => void) | null = null;
+  /**
+   * A replica's position restored from disk at start (restore.ts), until replicaOf() starts
+   * the link: the db the primary's stream continues in.
+   */
+  restored: { streamDb: number } | null = null;
 
   constructor(readonly node: DataNode) {}
 
@@ -229,6 +234,16 @@ export class Replication {
       this.outQ.push(b);
       this.outBytes += b.length;
     }
+  }
+
+  /** Whether there is a backlog (a replication history), without committing pending bytes. */
+  get hasBacklog(): boolean {
+    return this.bl !== null;
+  }
+
+  /** The database the stream last selected (-1: none yet), as Redis's slaveseldb. */
+  get streamDb(): number {
+    return this.seldb;
   }
 
   /** The backlog, with every byte produced so far (commits pending bytes first). */
@@ -610,6 +625,11 @@ export class Replication {
     this.node.keyspace.replicaMode = true;
     if (this.backlog === null) this.backlog = new Backlog(this.backlogSize());
     this.link = new PrimaryLink(this, host, port, failover);
+    if (this.restored !== null) {
+      // A position restored from disk (restore.ts): continue it, as Redis's cached primary.
+      this.link.continueRestored(this.restored.streamDb);
+      this.restored = null;
+    }
     this.link.start();
     log('info', 'Connecting to MASTER', { host, port });
     return true;

@@ -98,6 +98,11 @@ export class PrimaryLink {
   private synced = false;
   /** Full syncs refused from this primary since the link last worked (replica-refuse-stale-primary). */
   refusedSyncs = 0;
+  /**
+   * Stream offset before the MULTI whose commands the client has queued but not run: the
+   * applied offset (Redis's reploff) stays there until EXEC (see appliedOffset).
+   */
+  private multiStart = 0;
   /** Transfer progress for INFO (master_sync_*). */
   transfer: { total: number; read: number; lastIo: number } | null = null;
   private wake: (() => void) | null = null;
@@ -117,6 +122,25 @@ export class PrimaryLink {
   /** Offset of the stream bytes read (slave_read_repl_offset): applied, plus received and not yet applied. */
   get readOffset(): number {
     return this.repl.offset + (this.fed - this.fwd);
+  }
+
+  /**
+   * The offset whose effects are all applied (Redis's reploff): the stream offset, except
+   * inside a MULTI from the primary, whose queued commands run only at EXEC. What the data
+   * corresponds to, hence what persistence records (restore.ts).
+   */
+  get appliedOffset(): number {
+    return this.client.flags.multi ? this.multiStart : this.repl.offset;
+  }
+
+  /**
+   * The replication position was restored from disk (restore.ts): the stream continues in
+   * `streamDb`, and this link counts as having synced (replica-refuse-stale-primary guards
+   * the data we restored).
+   */
+  continueRestored(streamDb: number): void {
+    this.client.db = this.repl.node.keyspace.db(streamDb);
+    this.synced = true;
   }
 
   start(): void {
@@ -429,6 +453,8 @@ export class PrimaryLink {
         if (name.length === 8 && name.toLowerCase() === 'replconf') {
           if (argv.length > 1 && argv[1]!.toLowerCase() === 'getack') ackWanted = true;
         } else if (!(name.length === 4 && name.toLowerCase() === 'ping')) {
+          // The applied offset stays before a MULTI until its EXEC (appliedOffset).
+          if (name.length === 5 && !client.flags.multi && name.toLowerCase() === 'multi') this.multiStart = this.repl.offset + (applied - this.fwd);
           const errorsBefore = stats.errorReplies;
           dispatch.execute(client, argv);
           if (reply.pendingBytes !== 0) {
@@ -451,6 +477,13 @@ export class PrimaryLink {
   sendAck(): void {
     const s = this.socket;
     if (s === null || this.state !== 'connected' || s.destroyed) return;
+    // Acknowledge only what is in our AOF (as Redis writes the AOF before replies in
+    // beforeSleep): with sync-replicas the primary acknowledges its client on this ACK.
+    const aof = this.repl.node.ext.persistence?.aof;
+    if (aof) {
+      aof.flush();
+      if (aof.hasPending) return;
+    }
     s.write(encodeCommand(['REPLCONF', 'ACK', String(this.repl.offset)]));
   }
 
