@@ -145,6 +145,45 @@ export interface RdbCodec {
 
 export class AofError extends Error {}
 
+export interface AofLoadResult {
+  keys: number;
+  commands: number;
+  /** The last replication position recorded (base aux fields or annotation), or null. */
+  stamp: ReplicationStamp | null;
+  /** Commands replayed after that position: the data is ahead of it. */
+  commandsAfterStamp: number;
+  /** Bytes of commands after the last position dropped from the last file (a replica's torn write). */
+  droppedBytes: number;
+}
+
+/** Replication annotations met while replaying (see AppendOnlyFile.load). */
+interface ReplayAnnotations {
+  stamp: ReplicationStamp | null;
+  after: number;
+  /** Stop replaying (and truncate) at this offset of the current file; -1: never. */
+  stopAt: number;
+  dropped: number;
+}
+
+/**
+ * The offset just after the last complete `#dssm-repl:` line of an AOF file (from `start`),
+ * or -1. A candidate found inside a binary value is harmless: replay then never lands on it
+ * and treats the rest as commands after the last position.
+ */
+function lastAnnotationEnd(data: Buffer, start: number): number {
+  let from = data.length;
+  for (;;) {
+    const at = data.lastIndexOf(ANNOTATION_PREFIX, from, 'latin1');
+    if (at < start) return -1;
+    if (at === start || data[at - 1] === 10) {
+      const nl = data.indexOf(10, at);
+      if (nl >= 0) return nl + 1;
+    }
+    if (at === 0) return -1;
+    from = at - 1;
+  }
+}
+
 /** strerror(3) texts for the errors a disk gives, as Redis prints them in MISCONF replies and logs. */
 const STRERROR: Record<string, string> = {
   ENOSPC: 'No space left on device',
@@ -270,6 +309,14 @@ export class AppendOnlyFile {
   private buf = Buffer.allocUnsafe(BUFFER_INITIAL);
   private len = 0;
   private selectedDb = -1;
+  /** Commands in the buffer after its last replication annotation (see annotate()). */
+  private unannotated = false;
+  /** The end-of-turn write is scheduled (see propagate()). */
+  private flushScheduled = false;
+  private readonly flushBound = () => {
+    this.flushScheduled = false;
+    this.flush();
+  };
   private fsyncTimer: NodeJS.Timeout | null = null;
   private writtenSinceFsync = false;
   private fsyncInFlight = false;
@@ -315,6 +362,13 @@ export class AppendOnlyFile {
   /** Append a write's effect to the buffer (the propagation sink). */
   propagate(dbIndex: number, argv: readonly string[]): void {
     if (this.fd === null) return;
+    // One write per event-loop turn even when no client reply waits for it (a replica
+    // applying its primary's stream): the buffer never outlives the turn that filled it.
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(this.flushBound);
+    }
+    this.unannotated = true;
     if (dbIndex !== this.selectedDb) {
       this.encode(['SELECT', String(dbIndex)]);
       this.selectedDb = dbIndex;
@@ -369,6 +423,7 @@ export class AppendOnlyFile {
    */
   flush(): void {
     if (this.fd === null || this.len === 0) return;
+    if (this.unannotated) this.annotate();
     const data = this.buf;
     const len = this.len;
     let off = 0;
@@ -402,6 +457,26 @@ export class AppendOnlyFile {
         process.exit(1);
       }
     }
+  }
+
+  /**
+   * After the commands of a write batch, the replication position they bring the data to
+   * (`#dssm-repl:<replid> <offset> <db>`), when the node has a replication history: a
+   * restart from this AOF continues that history (replication/restore.ts). One short line
+   * per batch (per event-loop turn), in the same write as the commands; Redis's loader
+   * skips lines that start with '#'.
+   */
+  private annotate(): void {
+    this.unannotated = false;
+    const stamp = this.server.ext.replicationState?.stamp();
+    if (!stamp) return;
+    const line = annotationLine(stamp);
+    if (this.len + line.length > this.buf.length) {
+      const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.len + line.length));
+      this.buf.copy(grown, 0, 0, this.len);
+      this.buf = grown;
+    }
+    this.len += this.buf.latin1Write(line, this.len);
   }
 
   private lastErrorLog = 0;
@@ -501,7 +576,7 @@ export class AppendOnlyFile {
    * anything else refuses to start, naming the file and offset. `progress` gets the total
    * size of the files and the bytes loaded (INFO's loading fields, the progress log).
    */
-  async load(progress?: LoadingProgress): Promise<{ keys: number; commands: number }> {
+  async load(progress?: LoadingProgress): Promise<AofLoadResult> {
     this.manifest = parseManifest(fs.readFileSync(this.manifestPath, 'latin1'), this.manifestPath);
     const files: AofFileInfo[] = [...(this.manifest.base ? [this.manifest.base] : []), ...this.manifest.incrs];
     let total = 0;
@@ -517,6 +592,8 @@ export class AppendOnlyFile {
       const client = new ReplayClient(this.server);
       let commands = 0;
       let loaded = 0;
+      const repl: ReplayAnnotations = { stamp: null, after: 0, stopAt: -1, dropped: 0 };
+      const asReplica = this.server.ext.replicationState?.startsAsReplica() === true;
       for (let i = 0; i < files.length; i++) {
         const f = files[i]!;
         const full = path.join(this.dir, f.file);
@@ -526,10 +603,24 @@ export class AppendOnlyFile {
         if (data.length >= 5 && data.toString('latin1', 0, 5) === 'REDIS') {
           if (!this.rdb) throw new AofError(`${f.file}: an RDB-format base needs the RDB codec`);
           log('info', `Reading RDB base file on AOF loading...`, { file: f.file });
-          start = await this.rdb.loadInto(this.server, data, full, loaded);
+          const aux: { stamp: ReplicationStamp | null } = { stamp: null };
+          start = await this.rdb.loadInto(this.server, data, full, loaded, aux);
+          // The base's own position (its aux fields) covers the data in it.
+          if (aux.stamp !== null) {
+            repl.stamp = aux.stamp;
+            repl.after = 0;
+          }
+        }
+        // A replica drops commands after the last annotation of the last file (a torn
+        // write): the stored offset would be behind them, and its primary sends them again.
+        repl.stopAt = -1;
+        if (isLast && asReplica && f.type === 'i') {
+          const end = lastAnnotationEnd(data, start);
+          if (end >= 0) repl.stopAt = end;
+          else if (repl.stamp !== null && repl.after === 0) repl.stopAt = start;
         }
         const base = loaded;
-        commands += await this.replay(client, data, start, full, isLast, progress ? (at) => (progress.loadedBytes = base + at) : null);
+        commands += await this.replay(client, data, start, full, isLast, progress ? (at) => (progress.loadedBytes = base + at) : null, repl);
         loaded += data.length;
         if (progress) progress.loadedBytes = loaded;
         if (f.type === 'b') this.status.baseSize = data.length;
@@ -537,7 +628,7 @@ export class AppendOnlyFile {
       this.status.currentSize = total;
       const last = files[files.length - 1];
       this.incrSize = last && last.type === 'i' ? fs.statSync(path.join(this.dir, last.file)).size : 0;
-      return { keys: this.server.keyspace.totalKeys(), commands };
+      return { keys: this.server.keyspace.totalKeys(), commands, stamp: repl.stamp, commandsAfterStamp: repl.after, droppedBytes: repl.dropped };
     } finally {
       progress?.finish();
     }
@@ -548,7 +639,7 @@ export class AppendOnlyFile {
    * every ~50 ms so that clients get LOADING replies rather than silence, and tells
    * `progress` the offset reached every thousand commands or so.
    */
-  private async replay(client: ReplayClient, data: Buffer, start: number, file: string, isLast: boolean, progress: ((offset: number) => void) | null): Promise<number> {
+  private async replay(client: ReplayClient, data: Buffer, start: number, file: string, isLast: boolean, progress: ((offset: number) => void) | null, repl: ReplayAnnotations): Promise<number> {
     let lastYield = performance.now();
     const reader = new RespReader({ maxBulkLen: Number.MAX_SAFE_INTEGER, authRequired: () => false });
     reader.feed(data.subarray(start));
@@ -556,6 +647,14 @@ export class AppendOnlyFile {
     let validUpTo = start;
     let beforeMulti = -1;
     for (;;) {
+      if (validUpTo === repl.stopAt) {
+        if (validUpTo < data.length) {
+          repl.dropped = data.length - validUpTo;
+          log('warn', 'Dropping AOF commands written after the last replication position (torn write): the primary sends them again', { file, offset: validUpTo, bytes: repl.dropped });
+          fs.truncateSync(file, validUpTo);
+        }
+        return n;
+      }
       let argv: string[] | null;
       try {
         argv = reader.next();
@@ -566,6 +665,18 @@ export class AppendOnlyFile {
         throw err;
       }
       if (argv === null) break;
+      if (argv[0]!.charCodeAt(0) === 35 /* '#' */) {
+        // An annotation line (read as an inline request): ours, or Redis's #TS:, skipped.
+        if (argv[0]!.startsWith(ANNOTATION_PREFIX)) {
+          const stamp = parseStamp(argv[0]!.slice(ANNOTATION_PREFIX.length), argv[1], argv[2]);
+          if (stamp !== null) {
+            repl.stamp = stamp;
+            repl.after = 0;
+          }
+        }
+        validUpTo = data.length - reader.buffered;
+        continue;
+      }
       const spec = this.server.dispatch.resolve(client, argv);
       if (typeof spec === 'string') {
         throw new AofError(`Unknown command '${argv[0]}' reading the append only file ${file} at offset ${validUpTo}: ${spec}`);
@@ -576,6 +687,7 @@ export class AppendOnlyFile {
       if (name === 'exec') beforeMulti = -1;
       validUpTo = data.length - reader.buffered;
       n++;
+      repl.after++;
       if ((n & 1023) === 0) {
         progress?.(validUpTo);
         const t = performance.now();
@@ -646,8 +758,10 @@ export class AppendOnlyFile {
         fs.closeSync(oldFd);
       }
     }
-    // 2. The snapshot is taken now, at the same instant the incr file switched.
+    // 2. The snapshot is taken now, at the same instant the incr file switched; the base
+    //    records the replication position of that instant (RDB aux fields or an annotation).
     const snapshot = new KeyspaceSnapshot(this.server.keyspace);
+    const stamp = this.server.ext.replicationState?.stamp() ?? null;
     const useRdb = this.rdb !== null && this.server.config.get('aof-use-rdb-preamble') === 'yes';
     const baseName = `${this.fileBase}.${seqBase}.base.${useRdb ? 'rdb' : 'aof'}`;
     const tmp = path.join(this.dir, `temp-rewriteaof-${process.pid}.aof`);
@@ -657,8 +771,11 @@ export class AppendOnlyFile {
       const fd = fs.openSync(tmp, 'w');
       const stopReports = reportSnapshotProgress('Background AOF rewrite', () => ({ keysDone: snapshot.visited, keysTotal: snapshot.totalKeys, bytes: openFileSize(fd) }));
       try {
-        if (useRdb) await this.rdb!.writeSnapshot(this.server, snapshot, fd, { aofBase: true });
-        else await writeAofSnapshot(snapshot, fd);
+        if (useRdb) await this.rdb!.writeSnapshot(this.server, snapshot, fd, { aofBase: true, repl: stamp });
+        else {
+          await writeAofSnapshot(snapshot, fd);
+          if (stamp !== null) fs.writeSync(fd, annotationLine(stamp), null, 'latin1');
+        }
         fs.fsyncSync(fd);
       } finally {
         stopReports();

@@ -174,6 +174,12 @@ export function installPersistence(node: DataNode): void {
       if (a.exists()) {
         const r = await a.load(snapshots.loading);
         log('info', 'DB loaded from append only file', { seconds: ((performance.now() - started) / 1000).toFixed(3), keys: r.keys, commands: r.commands });
+        // dssm beyond Redis 7 (which restores nothing from an AOF): the last recorded
+        // replication position, unless commands follow it (the data is ahead of it).
+        if (r.stamp !== null && r.commandsAfterStamp === 0) node.ext.replicationState?.restore(r.stamp, a.manifestPath);
+        else if (r.stamp !== null) {
+          log('warn', 'Not restoring the replication position from the AOF: commands follow the last recorded position', { replid: r.stamp.replId, offset: r.stamp.offset, commandsAfter: r.commandsAfterStamp });
+        }
       }
       await a.open();
       node.addPropagationSink(a);

@@ -6,7 +6,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startDssm, startDssmProcess, type ChildServer } from '../helpers/servers.js';
 import { RawClient } from '../helpers/resp.js';
@@ -49,6 +49,7 @@ describe('a node restarted from its RDB keeps its replication ID and offset', ()
       replica = await startDssmProcess(args, { dir, port });
       rc = await RawClient.connect(replica.port);
       clients.push(rc);
+      await until('the restore logged', async () => replica!.output().includes('Restored the replication ID and offset'));
       const restored = replica.output().split('\n').filter((l) => l.includes('Restored the replication ID and offset')).map((l) => JSON.parse(l) as Record<string, unknown>);
       assert.equal(restored.length, 1, replica.output());
       assert.equal(restored[0]!.replid, replid);
@@ -104,6 +105,64 @@ describe('a node restarted from its RDB keeps its replication ID and offset', ()
       for (const c of clients) c.close();
       await replica.stop();
       await primary?.stop('SIGKILL');
+    }
+  });
+});
+
+describe('a node restarted from its AOF keeps its replication ID and offset (#dssm-repl annotations)', () => {
+  it('a replica SIGKILLed with appendfsync always continues partially, and drops a torn tail written after its last annotation', { skip }, async () => {
+    const primary = await startDssm(['--repl-ping-replica-period', '60']);
+    const args = ['--appendonly', 'yes', '--appendfsync', 'always', '--replicaof', '127.0.0.1', String(primary.port)];
+    let replica: ChildServer | null = await startDssmProcess(args);
+    const clients: RawClient[] = [];
+    try {
+      const pc = await primary.client();
+      let rc = await RawClient.connect(replica.port);
+      clients.push(rc);
+      await pc.call('SELECT', 2);
+      for (let i = 0; i < 40; i++) await pc.call('SET', `k${i}`, i);
+      // A transaction from the primary: recorded whole, after its EXEC.
+      await pc.call('MULTI');
+      await pc.call('INCR', 'n');
+      await pc.call('INCR', 'n');
+      await pc.call('EXEC');
+      await caughtUp(pc, rc);
+      const replid = await info(rc, 'master_replid');
+      const offset = await info(rc, 'slave_repl_offset');
+      const before = await stats(pc);
+      await replica.stop('SIGKILL');
+      const { port, dir } = replica;
+      replica = null;
+      // A write torn after the last annotation: a command the offset does not cover.
+      const manifest = readFileSync(join(dir, 'appendonlydir', 'appendonly.aof.manifest'), 'latin1');
+      const incr = /file (\S+\.incr\.aof) seq \d+ type i\s*$/.exec(manifest)![1]!;
+      appendFileSync(join(dir, 'appendonlydir', incr), '*3\r\n$3\r\nSET\r\n$4\r\ntorn\r\n$1\r\n1\r\n');
+      for (let i = 0; i < 5; i++) await pc.call('SET', `down:${i}`, i);
+      replica = await startDssmProcess(args, { dir, port });
+      rc = await RawClient.connect(replica.port);
+      clients.push(rc);
+      await until('the restore logged', async () => replica!.output().includes('Restored the replication ID and offset'));
+      const out = replica.output();
+      assert.match(out, /Dropping AOF commands written after the last replication position/);
+      const restored = out.split('\n').filter((l) => l.includes('Restored the replication ID and offset')).map((l) => JSON.parse(l) as Record<string, unknown>);
+      assert.equal(restored.length, 1, out);
+      assert.equal(restored[0]!.replid, replid);
+      assert.equal(String(restored[0]!.offset), offset);
+      assert.equal(restored[0]!.streamDb, 2);
+      await caughtUp(pc, rc);
+      assert.equal(await info(rc, 'master_replid'), replid);
+      const after = await stats(pc);
+      assert.equal(after.full, before.full, 'no full sync');
+      assert.equal(after.ok, before.ok + 1, 'one partial resync accepted');
+      await rc.call('SELECT', 2);
+      assert.equal((await rc.call('GET', 'torn')).v, null);
+      assert.equal((await rc.call('GET', 'n')).v, '2');
+      assert.equal((await rc.call('GET', 'down:4')).v, '4');
+      assert.equal((await rc.call('DBSIZE')).v, '46');
+    } finally {
+      for (const c of clients) c.close();
+      await replica?.stop('SIGKILL');
+      await primary.stop();
     }
   });
 });

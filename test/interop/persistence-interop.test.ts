@@ -135,6 +135,40 @@ describe('RDB and AOF interoperability with redis-server 7.0', { skip: skipWitho
     await redis.stop();
   });
 
+  test('an AOF directory with dssm replication annotations (#dssm-repl lines, repl aux in the base) loads into redis-server', async () => {
+    const dir = tempDir();
+    const dssm = await startDssm(['--appendonly', 'yes'], { dir, keepDir: true });
+    // A replica gives the primary a replication history: its AOF writes annotations.
+    const replica = await startDssm(['--replicaof', '127.0.0.1', String(dssm.port)]);
+    const dc = await dssm.client();
+    const rc = await replica.client();
+    for (let i = 0; i < 200 && !(plain(await rc.call('INFO', 'replication')) as string).includes('master_link_status:up'); i++) await new Promise((r) => setTimeout(r, 25));
+    await build(dc);
+    assert.equal(plain(await dc.call('BGREWRITEAOF')), 'Background append only file rewriting started');
+    for (let i = 0; i < 200; i++) {
+      if ((plain(await dc.call('INFO', 'persistence')) as string).includes('aof_rewrite_in_progress:0')) break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    await dc.call('SELECT', 1);
+    await dc.call('SET', 'in-db-1', 'x');
+    await dc.call('SELECT', 0);
+    await dc.call('INCR', 'after-rewrite');
+    const expected = await dataset(dc);
+    await replica.stop();
+    await dssm.stop();
+    const aofDir = path.join(dir, 'appendonlydir');
+    const incr = fs.readdirSync(aofDir).find((f) => f.endsWith('.incr.aof'))!;
+    assert.match(fs.readFileSync(path.join(aofDir, incr), 'latin1'), /\r\n#dssm-repl:[0-9a-f]{40} \d+ \d+\r\n/);
+    const base = fs.readdirSync(aofDir).find((f) => f.includes('.base.'))!;
+    assert.ok(fs.readFileSync(path.join(aofDir, base)).includes('repl-offset'), 'the base records its replication position');
+    const redis = await startRedis(['--dir', dir, '--appendonly', 'yes']);
+    const redisClient = await redis.client();
+    assert.equal(await dataset(redisClient), expected);
+    await redisClient.call('SELECT', 1);
+    assert.equal(plain(await redisClient.call('GET', 'in-db-1')), 'x');
+    await redis.stop();
+  });
+
   test('an AOF directory written by redis-server loads into dssm', async () => {
     const dir = tempDir();
     const redis = await startRedis(['--dir', dir, '--appendonly', 'yes']);
