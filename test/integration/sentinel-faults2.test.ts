@@ -94,12 +94,9 @@ describe('dssm sentinel faults: two of three data nodes down (sync-replicas 1)',
     }
   });
 
-  // TODO (replication/persistence): a replica restarted from its AOF has its data but reports
-  // slave_repl_offset 0 and a new replid, so the sentinels rank it below the lagging survivor
-  // and promote the survivor: acknowledged writes held only by the restarted replica are lost
-  // (observed: 38 of 81 missing). Needs the replica to restore its replid/offset on restart
-  // (Redis does it from the RDB's repl-id/repl-offset aux fields); then drop `todo`.
-  it('primary and one replica killed: failover waits for the replica, promotes the one with every acknowledged write, the others rejoin (repeated)', { todo: 'a replica restarted from its AOF reports offset 0' }, async () => {
+  // A replica restarted from its AOF restores its replid/offset (#dssm-repl annotations),
+  // so the sentinels rank it by the data it holds and promote it over the lagging survivor.
+  it('primary and one replica killed: failover waits for the replica, promotes the one with every acknowledged write, the others rejoin (repeated)', async () => {
     for (let round = 0; round < ROUNDS; round++) {
       // The survivor replicates through a proxy, so it can be made to lag for real (a
       // SIGSTOPped process would still find the stream in its socket buffer).
