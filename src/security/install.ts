@@ -10,7 +10,7 @@ import type { DataNode } from '../node.js';
 import { listenAll, type BoundListener } from '../net/listener.js';
 import { setTlsClientOptionsProvider } from '../net/connect.js';
 import { log } from '../observe/events.js';
-import { daysLeft, commonNameOf } from './pki.js';
+import { daysLeft, commonNameOf } from './cert-info.js';
 import { expiryWarnings, loadMaterial, MaterialWatcher, soonestExpiry, tlsConfigured, type TlsMaterial } from './tls.js';
 import { installAcl } from './acl.js';
 

@@ -10,6 +10,9 @@ import { X509Certificate as NodeX509, KeyObject, webcrypto, randomBytes } from '
 import fs from 'node:fs';
 import path from 'node:path';
 import * as x509 from '@peculiar/x509';
+import { parsePemCertificates, summarize, type CertSummary } from './cert-info.js';
+
+export { commonNameOf, daysLeft, parsePemCertificates, summarize, type CertSummary } from './cert-info.js';
 
 type CryptoKey = webcrypto.CryptoKey;
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
@@ -194,45 +197,6 @@ export function secretManifest(name: string, data: Record<string, string>, names
   return lines.join('\n') + '\n';
 }
 
-export interface CertSummary {
-  file: string;
-  subject: string;
-  issuer: string;
-  sans: string[];
-  notBefore: Date;
-  notAfter: Date;
-  daysLeft: number;
-  isCA: boolean;
-  serial: string;
-}
-
-/** Every certificate in a PEM text (bundles hold several). */
-export function parsePemCertificates(pem: string): NodeX509[] {
-  const out: NodeX509[] = [];
-  const re = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
-  for (const m of pem.matchAll(re)) out.push(new NodeX509(m[0]));
-  return out;
-}
-
-export function daysLeft(notAfter: Date, now = Date.now()): number {
-  return Math.floor((notAfter.getTime() - now) / 86_400_000);
-}
-
-export function summarize(cert: NodeX509, file: string): CertSummary {
-  const notAfter = new Date(cert.validTo);
-  return {
-    file,
-    subject: cert.subject.replace(/\n/g, ', '),
-    issuer: cert.issuer.replace(/\n/g, ', '),
-    sans: cert.subjectAltName ? cert.subjectAltName.split(/,\s*/) : [],
-    notBefore: new Date(cert.validFrom),
-    notAfter,
-    daysLeft: daysLeft(notAfter),
-    isCA: cert.ca,
-    serial: cert.serialNumber,
-  };
-}
-
 /** Summaries of every certificate in a file, or in every file of a directory. */
 export function inspectPath(p: string): CertSummary[] {
   const st = fs.statSync(p);
@@ -255,11 +219,4 @@ export function inspectPath(p: string): CertSummary[] {
     for (const c of parsePemCertificates(text)) out.push(summarize(c, f));
   }
   return out;
-}
-
-/** The CN of a subject as Node prints it ("CN=name\nO=..."), or null. */
-export function commonNameOf(subject: string | undefined | null): string | null {
-  if (!subject) return null;
-  for (const line of subject.split('\n')) if (line.startsWith('CN=')) return line.slice(3);
-  return null;
 }

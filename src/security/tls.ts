@@ -18,7 +18,7 @@ import tls from 'node:tls';
 import { registerDirectives } from '../config/schema.js';
 import type { ConfigStore } from '../config/store.js';
 import { log } from '../observe/events.js';
-import { daysLeft, parsePemCertificates } from './pki.js';
+import { daysLeft, parsePemCertificates } from './cert-info.js';
 
 registerDirectives([
   { name: 'tls-port', type: 'int', default: '0', mutable: false, min: 0, max: 65535 },
