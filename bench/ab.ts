@@ -66,6 +66,9 @@ function parseOpts(argv: string[]): Opts {
 
 function rowName(test: string): string {
   if (test === 'mset') return 'MSET (10 keys)';
+  // redis-benchmark fills the list with LPUSH first (its CPU time is counted too).
+  const m = /^lrange_(\d+)$/.exec(test);
+  if (m) return `LRANGE_${m[1]} (first ${m[1]} elements)`;
   return test.toUpperCase();
 }
 
