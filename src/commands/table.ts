@@ -20,6 +20,7 @@ import { debugCommands } from './debug.js';
 import { persistenceCommands } from './persistence.js';
 import { replicationCommands } from './replication.js';
 import { aclCommands } from './acl.js';
+import { functionCommands } from './function.js';
 import { hyperloglogCommands } from './hyperloglog.js';
 import { geoCommands } from './geo.js';
 
@@ -42,6 +43,7 @@ export const allGroups: readonly (readonly CommandSpec[])[] = [
   replicationCommands,
   aclCommands,
   hyperloglogCommands,
+  functionCommands,
   geoCommands,
 ];
 
