@@ -1,7 +1,8 @@
 /**
  * `dssm up` (and `npm start`): the whole system on loopback from one command: three data
  * nodes (one primary, two replicas, persistence on) and three sentinels, as child processes
- * of this one, restarted when they die; TLS with certificates created on first run; a live
+ * of this one, restarted when they die, each with a Prometheus /metrics port (9121-9123,
+ * 9131-9133 by default); TLS with certificates created on first run; a live
  * status table (JSON lines of changes when stdout is not a terminal); Ctrl-C stops it all.
  */
 import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
@@ -12,8 +13,11 @@ import type { Command } from 'commander';
 import {
   DEFAULT_DIR,
   DEFAULT_MASTER_NAME,
+  DEFAULT_METRICS_PORT,
+  SENTINEL_METRICS_OFFSET,
   ensureCertificates,
   layout,
+  metricsPorts,
   primaryFromSentinelConfs,
   readSettings,
   sentinelTlsSupported,
@@ -35,6 +39,9 @@ interface UpOptions {
   downAfter?: string;
   json?: boolean;
   interval: string;
+  metricsPort?: string;
+  /** false with --no-metrics. */
+  metrics: boolean;
 }
 
 const NODES = 3;
@@ -53,6 +60,8 @@ export function registerUp(program: Command): void {
     .option('--sync-replicas <n>', 'synchronous mode: a write is acknowledged once n replicas have it')
     .option('--master-name <name>', `the name the sentinels monitor (default ${DEFAULT_MASTER_NAME})`)
     .option('--down-after <ms>', 'sentinel down-after-milliseconds (default 1000)')
+    .option('--metrics-port <port>', `first Prometheus /metrics port: data nodes on port..port+2, sentinels on port+${SENTINEL_METRICS_OFFSET}..port+${SENTINEL_METRICS_OFFSET + 2} (default ${DEFAULT_METRICS_PORT})`)
+    .option('--no-metrics', 'no /metrics endpoints')
     .option('--json', 'print JSON lines of status changes even on a terminal')
     .option('--interval <ms>', 'status refresh period', '1000')
     .action(async (o: UpOptions) => {
@@ -89,6 +98,9 @@ function settingsFor(o: UpOptions, l: Layout): UpSettings {
     sentinelTls: o.tls && (prev ? prev.sentinelTls : sentinelTlsSupported()),
     syncReplicas: intOpt(o.syncReplicas, '--sync-replicas', 0, NODES - 1) ?? prev?.syncReplicas ?? 0,
     downAfterMs: intOpt(o.downAfter, '--down-after', 100, 600_000) ?? prev?.downAfterMs ?? 1000,
+    // Unlike the data and sentinel ports, nothing remembers the metrics ports: a flag may
+    // change them on any run. Without one, the previous run's choice (off included) stays.
+    metricsPort: o.metrics === false ? 0 : (intOpt(o.metricsPort, '--metrics-port', 1, 65535 - SENTINEL_METRICS_OFFSET - 2) ?? prev?.metricsPort ?? DEFAULT_METRICS_PORT),
   };
 }
 
@@ -129,8 +141,19 @@ function dataNodeArgs(l: Layout, s: UpSettings, i: number, primary: Addr | null)
     a.push('--tls-auth-clients', 'yes', '--tls-replication', 'yes', '--replica-announce-port', String(port));
   } else a.push('--port', String(port));
   if (s.syncReplicas > 0) a.push('--sync-replicas', String(s.syncReplicas));
+  a.push('--metrics-port', String(metricsPorts(s)?.dataNodes[i] ?? 0));
   if (primary) a.push('--replicaof', primary.host, String(primary.port));
   return a;
+}
+
+/**
+ * The metrics port goes on the command line, not only in the conf written on first run:
+ * a sentinel.conf from before metrics existed, or from a run with other metrics ports,
+ * must follow this run's settings (the sentinel then writes it into its conf, as
+ * redis-sentinel does with argument directives; 0 turns it off again).
+ */
+function sentinelArgs(l: Layout, s: UpSettings, i: number): string[] {
+  return ['sentinel', l.sentinelConf(i), '--metrics-port', String(metricsPorts(s)?.sentinels[i] ?? 0)];
 }
 
 function connectHelp(l: Layout, s: UpSettings): string {
@@ -152,6 +175,12 @@ function connectHelp(l: Layout, s: UpSettings): string {
     out += `    const tls = { ca: fs.readFileSync('${rel(l.tls.ca)}'), cert: fs.readFileSync('${rel(l.tls.clientCert)}'), key: fs.readFileSync('${rel(l.tls.clientKey)}') };\n`;
     out += `    const redis = new Redis({ sentinels: [${sentinels}], name: '${s.masterName}', tls${s.sentinelTls ? ', sentinelTLS: tls, enableTLSForSentinelMode: true' : ''} });\n\n`;
   } else out += `    const redis = new Redis({ sentinels: [${sentinels}], name: '${s.masterName}' });\n\n`;
+  const mp = metricsPorts(s);
+  if (mp) {
+    const range = (p: number[]) => `${p[0]}-${p[p.length - 1]}`;
+    out += `  Prometheus metrics (and /healthz): data nodes http://${HOST}:${range(mp.dataNodes)}/metrics, sentinels http://${HOST}:${range(mp.sentinels)}/metrics\n`;
+    out += `    curl -s http://${HOST}:${mp.dataNodes[0]}/metrics | grep dssm_replication_role\n\n`;
+  }
   out += `  Elsewhere: dssm status --dir ${rel(l.dir)}   dssm failover --dir ${rel(l.dir)}   Logs: ${rel(join(l.dir, 'logs'))}/   Ctrl-C stops everything.\n\n`;
   return out;
 }
@@ -161,6 +190,7 @@ interface ProcRow {
   name: string;
   kind: 'data' | 'sentinel';
   port: number;
+  metricsPort: number | null;
   pid: number | null;
   state: string;
   restarts: number;
@@ -176,7 +206,7 @@ interface ProcRow {
 function rowsOf(sup: Supervisor, t: Topology | null): ProcRow[] {
   return sup.children.map((c) => {
     const addr = addrText({ host: HOST, port: c.spec.port });
-    const base = { name: c.spec.name, kind: c.spec.kind, port: c.spec.port, pid: c.alive ? (c.pid ?? null) : null, state: c.state, restarts: c.restarts };
+    const base = { name: c.spec.name, kind: c.spec.kind, port: c.spec.port, metricsPort: c.spec.metricsPort ?? null, pid: c.alive ? (c.pid ?? null) : null, state: c.state, restarts: c.restarts };
     if (c.spec.kind === 'data') {
       const n = t?.nodes.find((x) => x.addr === addr);
       return {
@@ -207,11 +237,12 @@ function renderTable(rows: ProcRow[], t: Topology | null, events: string[]): str
     ? `primary ${t.primary ?? '(unknown)'}${t.agreed ? '' : ' (sentinels disagree)'}   config epoch ${t.epoch}   ${new Date().toLocaleTimeString()}\n`
     : 'waiting for the first status...\n';
   const body = table(
-    ['PROCESS', 'ROLE', 'PORT', 'PID', 'STATE', 'HEALTH', 'OFFSET', 'LAG', 'RESTARTS', 'SEES PRIMARY', 'EPOCH'],
+    ['PROCESS', 'ROLE', 'PORT', 'METRICS', 'PID', 'STATE', 'HEALTH', 'OFFSET', 'LAG', 'RESTARTS', 'SEES PRIMARY', 'EPOCH'],
     rows.map((r) => [
       r.name,
       r.role,
       String(r.port),
+      r.metricsPort !== null ? String(r.metricsPort) : '-',
       r.pid ? String(r.pid) : '-',
       r.state,
       r.health,
@@ -242,11 +273,28 @@ export async function runUp(o: UpOptions): Promise<number> {
     if (jsonMode) process.stdout.write(JSON.stringify({ ts: new Date().toISOString(), event, ...fields }) + '\n');
   };
 
-  const ports = [...Array.from({ length: NODES }, (_, i) => s.basePort + i), ...Array.from({ length: SENTINELS }, (_, i) => s.sentinelPort + i)];
-  const busy: number[] = [];
-  for (const p of ports) if (!(await portFree(p))) busy.push(p);
+  const mp = metricsPorts(s);
+  const ports = [
+    ...Array.from({ length: NODES }, (_, i) => ({ port: s.basePort + i, what: `node-${i}`, flag: '--base-port' })),
+    ...Array.from({ length: SENTINELS }, (_, i) => ({ port: s.sentinelPort + i, what: `sentinel-${i}`, flag: '--sentinel-port' })),
+    ...(mp?.dataNodes ?? []).map((port, i) => ({ port, what: `node-${i} metrics`, flag: '--metrics-port' })),
+    ...(mp?.sentinels ?? []).map((port, i) => ({ port, what: `sentinel-${i} metrics`, flag: '--metrics-port' })),
+  ];
+  const clash = ports.filter((p, i) => ports.findIndex((q) => q.port === p.port) !== i);
+  if (clash.length) {
+    const c = clash[0]!;
+    const other = ports.find((q) => q.port === c.port)!;
+    process.stderr.write(`dssm up: port ${c.port} would serve both ${other.what} and ${c.what}; pick non-overlapping ranges with --base-port/--sentinel-port/--metrics-port (or --no-metrics).\n`);
+    return 1;
+  }
+  const busy: typeof ports = [];
+  for (const p of ports) if (!(await portFree(p.port))) busy.push(p);
   if (busy.length) {
-    process.stderr.write(`dssm up: port${busy.length > 1 ? 's' : ''} ${busy.join(', ')} already in use on ${HOST} (another dssm up or redis-server?). Stop it, or pick others with --base-port/--sentinel-port.\n`);
+    const flags = [...new Set(busy.map((b) => b.flag))];
+    const hint = flags.join('/') + (flags.includes('--metrics-port') ? ' (or --no-metrics)' : '');
+    process.stderr.write(
+      `dssm up: port${busy.length > 1 ? 's' : ''} ${busy.map((b) => `${b.port} (${b.what})`).join(', ')} already in use on ${HOST} (another dssm up or redis-server?). Stop it, or pick others with ${hint}.\n`,
+    );
     return 1;
   }
 
@@ -284,6 +332,7 @@ export async function runUp(o: UpOptions): Promise<number> {
       name: `node-${i}`,
       kind: 'data',
       port: me.port,
+      metricsPort: mp?.dataNodes[i] ?? null,
       logFile: l.log(`node-${i}`),
       args: async () => {
         if (first) {
@@ -307,7 +356,7 @@ export async function runUp(o: UpOptions): Promise<number> {
   }
   const sentinelChildren: Child[] = [];
   for (let i = 0; i < SENTINELS; i++) {
-    sentinelChildren.push(sup.add({ name: `sentinel-${i}`, kind: 'sentinel', port: s.sentinelPort + i, logFile: l.log(`sentinel-${i}`), args: async () => ['sentinel', l.sentinelConf(i)] }));
+    sentinelChildren.push(sup.add({ name: `sentinel-${i}`, kind: 'sentinel', port: s.sentinelPort + i, metricsPort: mp?.sentinels[i] ?? null, logFile: l.log(`sentinel-${i}`), args: async () => sentinelArgs(l, s, i) }));
   }
 
   const events: string[] = [];
@@ -316,7 +365,7 @@ export async function runUp(o: UpOptions): Promise<number> {
     if (events.length > 6) events.shift();
   };
   sup.on('start', (c: Child) => {
-    emit('child-start', { name: c.spec.name, pid: c.pid, port: c.spec.port, restarts: c.restarts });
+    emit('child-start', { name: c.spec.name, pid: c.pid, port: c.spec.port, metricsPort: c.spec.metricsPort ?? null, restarts: c.restarts });
     if (c.restarts > 0) note(`${c.spec.name} restarted (pid ${c.pid})`);
   });
   sup.on('exit', (c: Child, code: number | null, signal: string | null, delay?: number) => {
@@ -397,6 +446,7 @@ export async function runUp(o: UpOptions): Promise<number> {
       primary: first?.primary ?? null,
       dataNodes: [0, 1, 2].map((i) => addrText(nodeAddr(i))),
       sentinels: sentinelAddrs.map(addrText),
+      metrics: mp ? { dataNodes: mp.dataNodes.map((p) => `http://${HOST}:${p}/metrics`), sentinels: mp.sentinels.map((p) => `http://${HOST}:${p}/metrics`) } : null,
       masterName: s.masterName,
       tls: s.tls,
       sentinelTls: s.sentinelTls,

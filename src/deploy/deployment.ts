@@ -2,7 +2,7 @@
  * The on-disk layout of a `dssm up` deployment and what the operator commands need to reach
  * one:
  *
- *   <dir>/up.json                 ports, master name, TLS on/off (a second run reuses them)
+ *   <dir>/up.json                 ports (metrics too), master name, TLS on/off (a second run reuses them)
  *   <dir>/tls/                    dssm-ca.crt/.key, dssm-cert.crt, dssm-key.key, client.crt/.key
  *   <dir>/node-<i>/               data node i (AOF, RDB)
  *   <dir>/sentinel-<i>/sentinel.conf   rewritten by the sentinel (current primary, epochs)
@@ -28,6 +28,23 @@ export interface UpSettings {
   sentinelTls: boolean;
   syncReplicas: number;
   downAfterMs: number;
+  /**
+   * First Prometheus /metrics port: data node i on metricsPort + i, sentinel i on
+   * metricsPort + 10 + i (see metricsPorts). 0 = off. Absent in up.json files written
+   * before metrics existed: the default then applies.
+   */
+  metricsPort?: number;
+}
+
+export const DEFAULT_METRICS_PORT = 9121;
+/** Sentinel i serves /metrics on the metrics base + SENTINEL_METRICS_OFFSET + i (9131...). */
+export const SENTINEL_METRICS_OFFSET = 10;
+
+/** The /metrics ports of a deployment, or null when metrics are off. */
+export function metricsPorts(s: Pick<UpSettings, 'metricsPort'>): { dataNodes: number[]; sentinels: number[] } | null {
+  const base = s.metricsPort ?? DEFAULT_METRICS_PORT;
+  if (base === 0) return null;
+  return { dataNodes: [0, 1, 2].map((i) => base + i), sentinels: [0, 1, 2].map((i) => base + SENTINEL_METRICS_OFFSET + i) };
 }
 
 export interface Layout {
@@ -146,6 +163,8 @@ export interface Target {
   sentinelLink: LinkOptions;
   /** Where the settings came from (for messages). */
   source: string;
+  /** The `dssm up` deployment's /metrics URLs by process address (null: not a `dssm up` one, or metrics off). */
+  metrics: Record<string, string> | null;
 }
 
 /**
@@ -177,5 +196,14 @@ export function resolveTarget(o: TargetOptions): Target {
   if (tls) useClientTls(tls);
   const sentinelTls = tls !== null && o.sentinelTls !== false && (source === 'flags' || s?.sentinelTls !== false);
   const timeoutMs = Number(o.timeout ?? 2000) || 2000;
-  return { sentinels, masterName: masterName ?? DEFAULT_MASTER_NAME, link: { tls, timeoutMs }, sentinelLink: { tls: sentinelTls ? tls : null, timeoutMs }, source };
+  let metrics: Record<string, string> | null = null;
+  const mp = s && source !== 'flags' ? metricsPorts(s) : null;
+  if (s && mp) {
+    metrics = {};
+    for (let i = 0; i < 3; i++) {
+      metrics[`127.0.0.1:${s.basePort + i}`] = `http://127.0.0.1:${mp.dataNodes[i]}/metrics`;
+      metrics[`127.0.0.1:${s.sentinelPort + i}`] = `http://127.0.0.1:${mp.sentinels[i]}/metrics`;
+    }
+  }
+  return { sentinels, masterName: masterName ?? DEFAULT_MASTER_NAME, link: { tls, timeoutMs }, sentinelLink: { tls: sentinelTls ? tls : null, timeoutMs }, source, metrics };
 }

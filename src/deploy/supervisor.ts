@@ -15,6 +15,8 @@ export interface ChildSpec {
   name: string;
   kind: 'data' | 'sentinel';
   port: number;
+  /** Its Prometheus /metrics port (null: off). */
+  metricsPort?: number | null;
   logFile: string;
   /** Arguments after the executable; null means "not now, ask again in a second". */
   args(): Promise<string[] | null>;

@@ -46,8 +46,13 @@ export interface UpProc {
   exited: Promise<number | null>;
 }
 
+/**
+ * Runs `dssm up` on the given ports. Without a metrics flag in `extra` it adds --no-metrics,
+ * since the default /metrics ports (9121...) are fixed and tests run side by side.
+ */
 export function startUp(dir: string, basePort: number, sentinelPort: number, extra: string[] = []): UpProc {
-  const proc = spawn(process.execPath, [BIN, 'up', '--dir', dir, '--base-port', String(basePort), '--sentinel-port', String(sentinelPort), '--interval', '500', ...extra], {
+  const metricsFlag = extra.some((a) => a === '--metrics-port' || a === '--no-metrics') ? [] : ['--no-metrics'];
+  const proc = spawn(process.execPath, [BIN, 'up', '--dir', dir, '--base-port', String(basePort), '--sentinel-port', String(sentinelPort), '--interval', '500', ...metricsFlag, ...extra], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const events: UpEvent[] = [];
@@ -151,6 +156,23 @@ export function sentinelClient(dir: string, sentinelPort: number, tls: boolean):
   });
   r.on('error', () => {}); // connection errors during failovers are expected; commands report theirs
   return r;
+}
+
+/** `dssm up` that is expected to fail at once: its exit code and stderr. */
+export async function upFails(dir: string, args: string[]): Promise<{ code: number; stderr: string }> {
+  try {
+    await run(process.execPath, [BIN, 'up', '--dir', dir, ...args], { timeout: 20_000 });
+    return { code: 0, stderr: '' };
+  } catch (e) {
+    const x = e as { code?: number; stderr?: string };
+    return { code: typeof x.code === 'number' ? x.code : -1, stderr: x.stderr ?? '' };
+  }
+}
+
+/** GET a /metrics URL: status and body. */
+export async function scrape(url: string): Promise<{ status: number; body: string }> {
+  const r = await fetch(url);
+  return { status: r.status, body: await r.text() };
 }
 
 export function alive(pid: number): boolean {

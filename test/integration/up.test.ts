@@ -1,22 +1,27 @@
 /**
  * `dssm up` end to end, as a user runs it (TLS on): it comes up, ioredis in sentinel mode
  * with TLS writes and reads, `dssm status --json` shows 1 primary + 2 replicas + 3
- * sentinels, a SIGKILLed primary is replaced and restarted as a replica while ioredis keeps
- * working, SIGTERM stops every child, and a second run in the same directory keeps the data.
+ * sentinels, every child serves Prometheus /metrics, a SIGKILLed primary is replaced and restarted as a replica while ioredis keeps
+ * working, SIGTERM stops every child, and a second run in the same directory keeps the data
+ * (also from an up.json written before metrics existed). A busy metrics port is refused
+ * up front with the port named.
  * Needs `npm run build`.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type Redis from 'ioredis';
-import { alive, eventually, freeRange, sentinelClient, startUp, status, type UpProc } from './up-fixture.js';
+import { alive, eventually, freeRange, scrape, sentinelClient, startUp, status, upFails, type UpProc } from './up-fixture.js';
 
 describe('dssm up', () => {
   const dir = mkdtempSync(join(tmpdir(), 'dssm-up-'));
   let base = 0;
   let sport = 0;
+  /** Metrics base: nodes on mport..mport+2, sentinels on mport+10..mport+12. */
+  let mport = 0;
   let up: UpProc | null = null;
   let redis: Redis | null = null;
   const pids = new Set<number>();
@@ -38,9 +43,16 @@ describe('dssm up', () => {
   it('starts 3 data nodes and 3 sentinels with TLS and prints how to connect', async () => {
     base = await freeRange(3);
     sport = await freeRange(3);
-    up = startUp(dir, base, sport);
+    mport = await freeRange(13);
+    up = startUp(dir, base, sport, ['--metrics-port', String(mport)]);
     const ready = await up.waitEvent((e) => e.event === 'ready', 60_000);
     assert.equal(ready.tls, true);
+    assert.deepEqual(ready.metrics, {
+      dataNodes: [0, 1, 2].map((i) => `http://127.0.0.1:${mport + i}/metrics`),
+      sentinels: [0, 1, 2].map((i) => `http://127.0.0.1:${mport + 10 + i}/metrics`),
+    });
+    assert.match(up.stderr(), new RegExp(`data nodes http://127\\.0\\.0\\.1:${mport}-${mport + 2}/metrics, sentinels http://127\\.0\\.0\\.1:${mport + 10}-${mport + 12}/metrics`));
+    assert.equal(JSON.parse(readFileSync(join(dir, 'up.json'), 'utf8')).metricsPort, mport);
     assert.deepEqual(ready.sentinels, [0, 1, 2].map((i) => `127.0.0.1:${sport + i}`));
     assert.ok(existsSync(join(dir, 'tls', 'dssm-ca.crt')) && existsSync(join(dir, 'tls', 'client.key')));
     assert.match(up.stderr(), /redis-cli --tls --cacert .*dssm-ca\.crt --cert .*client\.crt --key .*client\.key/);
@@ -66,6 +78,36 @@ describe('dssm up', () => {
     for (const v of s.sentinels) {
       assert.equal(v.numReplicas, 2);
       assert.equal(v.numOtherSentinels, 2);
+    }
+  });
+
+  it('every child serves /metrics; the primary reports role master, the replicas slave', async () => {
+    for (let i = 0; i < 3; i++) {
+      const m = await scrape(`http://127.0.0.1:${mport + i}/metrics`);
+      assert.equal(m.status, 200, `node-${i} /metrics`);
+      // Node 0 is the primary on a first run (the status test above checked it).
+      const role = i === 0 ? 'master' : 'slave';
+      assert.match(m.body, new RegExp(`^dssm_replication_role\\{role="${role}"\\} 1$`, 'm'), `node-${i} is a ${role}`);
+      const s = await scrape(`http://127.0.0.1:${mport + 10 + i}/metrics`);
+      assert.equal(s.status, 200, `sentinel-${i} /metrics`);
+      assert.match(s.body, /^dssm_sentinel_master_info\{.*\} 1$/m, `sentinel-${i} monitors a primary`);
+      assert.equal((await scrape(`http://127.0.0.1:${mport + 10 + i}/healthz`)).status, 200);
+    }
+  });
+
+  it('a busy metrics port is refused before anything starts, naming the port and the flag', async () => {
+    const other = mkdtempSync(join(tmpdir(), 'dssm-up-busy-'));
+    const [b, sp, mp] = [await freeRange(3), await freeRange(3), await freeRange(13)];
+    const blocker = net.createServer();
+    await new Promise<void>((r) => blocker.listen(mp + 11, '127.0.0.1', r));
+    try {
+      const r = await upFails(other, ['--no-tls', '--base-port', String(b), '--sentinel-port', String(sp), '--metrics-port', String(mp)]);
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, new RegExp(`port ${mp + 11} \\(sentinel-1 metrics\\) already in use.*--metrics-port \\(or --no-metrics\\)`));
+      assert.ok(!existsSync(join(other, 'logs')), 'nothing was started');
+    } finally {
+      blocker.close();
+      rmSync(other, { recursive: true, force: true });
     }
   });
 
@@ -113,11 +155,18 @@ describe('dssm up', () => {
     assert.deepEqual(left, [], `children still running: ${left.join(', ')}`);
   });
 
-  it('a second run in the same directory keeps the data and the current primary', async () => {
+  it('a second run in the same directory keeps the data and the current primary, from an up.json without metrics', async () => {
     const previous = JSON.parse(JSON.stringify(up!.events.filter((e) => e.event === 'primary').at(-1) ?? {})) as { primary?: string };
-    up = startUp(dir, base, sport);
+    // As written before metrics existed.
+    const settings = JSON.parse(readFileSync(join(dir, 'up.json'), 'utf8')) as Record<string, unknown>;
+    delete settings.metricsPort;
+    writeFileSync(join(dir, 'up.json'), JSON.stringify(settings));
+    up = startUp(dir, base, sport, ['--metrics-port', String(mport)]);
     const ready = await up.waitEvent((e) => e.event === 'ready', 60_000);
     assert.equal(ready.primary, previous.primary);
+    assert.equal(JSON.parse(readFileSync(join(dir, 'up.json'), 'utf8')).metricsPort, mport);
+    const primaryMetrics = mport + Number(String(ready.primary).split(':')[1]) - base;
+    assert.match((await scrape(`http://127.0.0.1:${primaryMetrics}/metrics`)).body, /^dssm_replication_role\{role="master"\} 1$/m);
     redis = sentinelClient(dir, sport, true);
     assert.equal(await redis.get('greeting'), 'hello');
     assert.equal(await redis.get('after-failover'), '1');
