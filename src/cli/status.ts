@@ -37,7 +37,7 @@ export function registerStatus(program: Command): void {
         return;
       }
       const t = await gatherTopology(target.sentinels, target.masterName, target.sentinelLink, target.link);
-      if (o.json) process.stdout.write(JSON.stringify(t, null, 2) + '\n');
+      if (o.json) process.stdout.write(JSON.stringify(target.metrics ? { ...t, metrics: target.metrics } : t, null, 2) + '\n');
       else process.stdout.write(renderTopology(t));
       // Exit 1 when no sentinel answered, so scripts can tell.
       process.exitCode = t.counts.sentinels === 0 ? 1 : 0;

@@ -105,6 +105,8 @@ export interface StatusJson {
   counts: { primaries: number; replicas: number; sentinels: number; nodesDown: number; sentinelsDown: number };
   nodes: { addr: string; ok: boolean; role?: string; pid?: number; offset?: number }[];
   sentinels: { addr: string; ok: boolean; primary?: string; numReplicas?: number; numOtherSentinels?: number }[];
+  /** /metrics URL by process address, for a `dssm up` deployment with metrics on. */
+  metrics?: Record<string, string>;
 }
 
 export async function status(dir: string): Promise<StatusJson> {

@@ -79,6 +79,9 @@ describe('dssm up', () => {
       assert.equal(v.numReplicas, 2);
       assert.equal(v.numOtherSentinels, 2);
     }
+    // The /metrics URL of every process (this deployment runs with --metrics-port).
+    assert.equal(s.metrics?.[`127.0.0.1:${base}`], `http://127.0.0.1:${mport}/metrics`);
+    assert.equal(Object.keys(s.metrics ?? {}).length, 6);
   });
 
   it('every child serves /metrics; the primary reports role master, the replicas slave', async () => {
