@@ -311,6 +311,17 @@ export class AppendOnlyFile {
   private selectedDb = -1;
   /** Commands in the buffer after its last replication annotation (see annotate()). */
   private unannotated = false;
+  /** The last replication position written (or the one the loaded files end with). */
+  private lastStamp: ReplicationStamp | null = null;
+  /**
+   * A replica loading a full sync: the files hold the previous dataset, so no position of
+   * the new history may be written until a rewrite started after that gives them a new base
+   * (the generation a rewrite must have started in to lift it).
+   */
+  private stampsSuspendedGen = -1;
+  private generation = 0;
+  /** When the cron last looked for an unrecorded position (recordPosition). */
+  private lastPositionCheck = 0;
   /** The end-of-turn write is scheduled (see propagate()). */
   private flushScheduled = false;
   private readonly flushBound = () => {
@@ -422,8 +433,9 @@ export class AppendOnlyFile {
    * exits, as Redis does: it must not acknowledge what it could not log.
    */
   flush(): void {
-    if (this.fd === null || this.len === 0) return;
+    if (this.fd === null) return;
     if (this.unannotated) this.annotate();
+    if (this.len === 0) return;
     const data = this.buf;
     const len = this.len;
     let off = 0;
@@ -468,8 +480,10 @@ export class AppendOnlyFile {
    */
   private annotate(): void {
     this.unannotated = false;
+    if (this.stampsSuspendedGen >= 0) return;
     const stamp = this.server.ext.replicationState?.stamp();
     if (!stamp) return;
+    this.lastStamp = stamp;
     const line = annotationLine(stamp);
     if (this.len + line.length > this.buf.length) {
       const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.len + line.length));
@@ -477,6 +491,39 @@ export class AppendOnlyFile {
       this.buf = grown;
     }
     this.len += this.buf.latin1Write(line, this.len);
+  }
+
+  /**
+   * Record the replication position when it moved without data (the primary's PINGs,
+   * REPLCONF GETACK): an annotation-only line, so that a node restarted from this AOF is not
+   * a few bytes behind its replicas (which would then refuse its full sync). Called by the
+   * cron (`everyMs` apart at most) and, with 0, at close. Anything buffered is written with
+   * it; the position is the one the data in memory corresponds to (a replica's applied
+   * offset, before a MULTI it has queued), and all of that data is in the buffer or file.
+   */
+  recordPosition(everyMs = 0): void {
+    if (this.fd === null || this.stampsSuspendedGen >= 0 || this.status.lastWriteStatus === 'err') return;
+    if (everyMs > 0) {
+      const now = performance.now();
+      if (now - this.lastPositionCheck < everyMs) return;
+      this.lastPositionCheck = now;
+    }
+    const stamp = this.server.ext.replicationState?.stamp();
+    if (!stamp) return;
+    const last = this.lastStamp;
+    if (last !== null && last.replId === stamp.replId && last.offset === stamp.offset && last.streamDb === stamp.streamDb) return;
+    this.unannotated = true;
+    this.flush();
+  }
+
+  /**
+   * A replica is about to replace its dataset with a full sync: the files keep the previous
+   * dataset and its position until a rewrite gives them the new one; meanwhile no position is
+   * recorded (a crash restores the previous dataset with its own position, and the commands
+   * of the new history written after it are dropped as a torn tail).
+   */
+  suspendStamps(): void {
+    this.stampsSuspendedGen = ++this.generation;
   }
 
   private lastErrorLog = 0;
@@ -565,6 +612,8 @@ export class AppendOnlyFile {
       this.fd = fs.openSync(path.join(this.dir, incr.file), 'a');
       this.selectedDb = -1;
     }
+    // What the files end with: the position restored from them, or the base's just written.
+    this.lastStamp = this.server.ext.replicationState?.stamp() ?? null;
     this.status.enabled = true;
     this.fsyncTimer = setInterval(() => this.fsyncTick(), 1000);
     this.fsyncTimer.unref();
@@ -734,6 +783,7 @@ export class AppendOnlyFile {
     }
     this.status.rewriteInProgress = true;
     this.status.rewriteScheduled = false;
+    const generation = this.generation;
     this.status.rewriteStartedAt = Date.now();
     const started = performance.now();
     fs.mkdirSync(this.dir, { recursive: true });
@@ -786,6 +836,11 @@ export class AppendOnlyFile {
       // 3. Switch: the new base plus the incr file opened at step 1.
       this.manifest = { base: { file: baseName, seq: seqBase, type: 'b' }, incrs: [newIncr], history: [] };
       this.writeManifest();
+      // The base holds the dataset a full sync loaded, with its position: record again.
+      if (this.stampsSuspendedGen >= 0 && generation === this.stampsSuspendedGen) {
+        this.stampsSuspendedGen = -1;
+        this.lastStamp = stamp;
+      }
       for (const f of oldFiles) fs.rmSync(path.join(this.dir, f.file), { force: true });
       this.status.baseSize = baseSize;
       this.status.currentSize = baseSize + this.incrSize;
@@ -829,6 +884,8 @@ export class AppendOnlyFile {
     if (this.fsyncTimer) clearInterval(this.fsyncTimer);
     this.fsyncTimer = null;
     if (this.fd === null) return;
+    // The final position, even when only PINGs/GETACKs moved it since the last write.
+    this.recordPosition();
     this.flush();
     try {
       fs.fsyncSync(this.fd);

@@ -213,6 +213,8 @@ export function installPersistence(node: DataNode): void {
       api.rewriteAof().catch(() => {});
     }
     aof?.maybeAutoRewrite();
+    // The replication position moved without data (PINGs, GETACKs): record it once a second.
+    aof?.recordPosition(1000);
     snapshots.cron();
   });
 

@@ -102,6 +102,9 @@ export function installReplication(node: DataNode): void {
   });
   node.shutdownHooks.push(() => {
     repl.link?.stop();
+    // Stream bytes already counted in the offset (the AOF's final position) reach the
+    // replicas before their links close: a restart from disk continues at their offset.
+    repl.flushOut();
     for (const p of [...repl.peers]) repl.dropPeer(p);
   });
 

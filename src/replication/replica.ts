@@ -359,23 +359,34 @@ export class PrimaryLink {
     log('info', 'MASTER <-> REPLICA sync: Loading DB in memory', { bytes: rdb.length });
     // Our own replicas must resync from the new history.
     repl.disconnectPeers();
+    const persistence = node.ext.persistence;
+    // The AOF keeps the previous dataset and its position until its rewrite below.
+    persistence?.aof?.suspendStamps();
+    // INFO's loading_* fields, as for a load from disk.
+    const progress = persistence?.loading;
+    progress?.start('RDB from the primary', rdb.length, () => progress.rdbKeysLoaded);
     node.loading = true;
     try {
       for (const db of node.keyspace.dbs) {
         db.dict.clear();
         db.expires.clear();
       }
-      await runAsync(loadRdb(node, rdb, 'the primary'));
+      await runAsync(loadRdb(node, rdb, 'the primary', progress));
       this.client.db = node.keyspace.db(streamDbOf(rdb));
     } finally {
       node.loading = false;
+      progress?.finish();
     }
     repl.adoptPrimary(replId, offset);
     this.loadingRdb = false;
     this.transfer = null;
     log('info', 'MASTER <-> REPLICA sync: Finished with success', { replid: replId, offset });
-    const persistence = node.ext.persistence;
-    if (persistence?.aof) persistence.rewriteAof().catch(() => {});
+    if (persistence?.aof) {
+      // Another snapshot being written (BGSAVE, a rewrite started before the sync): the cron
+      // starts the rewrite once it is done; positions stay unrecorded until then.
+      if (persistence.snapshotBusy()) persistence.scheduleRewrite();
+      else persistence.rewriteAof().catch(() => {});
+    }
   }
 
   private onStream(d: Buffer): void {

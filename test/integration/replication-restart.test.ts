@@ -166,3 +166,53 @@ describe('a node restarted from its AOF keeps its replication ID and offset (#ds
     }
   });
 });
+
+describe('an idle primary records the replication position its PINGs move (annotation-only AOF lines)', () => {
+  for (const how of ['SHUTDOWN', 'SIGTERM'] as const) {
+    it(`a primary stopped with ${how} after idle PINGs comes back at its replica's offset, which continues partially`, { skip }, async () => {
+      const args = ['--appendonly', 'yes', '--repl-ping-replica-period', '1'];
+      let primary: ChildServer | null = await startDssmProcess(args);
+      const replica = await startDssm(['--replicaof', '127.0.0.1', String(primary.port)]);
+      const clients: RawClient[] = [];
+      try {
+        let pc = await RawClient.connect(primary.port);
+        clients.push(pc);
+        const rc = await replica.client();
+        for (let i = 0; i < 20; i++) await pc.call('SET', `k${i}`, i);
+        await caughtUp(pc, rc);
+        const afterWrites = Number(await info(pc, 'master_repl_offset'));
+        // No writes: only PINGs (one a second) move the offset; wait for two of them.
+        await until('two PINGs streamed', async () => Number(await info(pc, 'master_repl_offset')) >= afterWrites + 2 * 14);
+        await caughtUp(pc, rc);
+        const oldId = await info(pc, 'master_replid');
+        const { port, dir } = primary;
+        if (how === 'SHUTDOWN') {
+          const proc = primary.proc;
+          const exited = new Promise<number | null>((r) => (proc.exitCode !== null ? r(proc.exitCode) : proc.once('exit', (code) => r(code))));
+          await pc.call('SHUTDOWN').catch(() => null);
+          assert.equal(await exited, 0);
+        } else {
+          assert.equal(await primary.stop('SIGTERM'), 0);
+        }
+        await until('replica sees the link down', async () => (await info(rc, 'master_link_status')) === 'down');
+        const replicaOffset = await info(rc, 'slave_repl_offset');
+        assert.ok(Number(replicaOffset) > afterWrites, 'the PINGs reached the replica');
+        primary = await startDssmProcess(args, { dir, port });
+        pc = await RawClient.connect(primary.port);
+        clients.push(pc);
+        assert.equal(await info(pc, 'master_repl_offset'), replicaOffset);
+        assert.equal(await info(pc, 'master_replid2'), oldId);
+        await until('replica link up', async () => (await info(rc, 'master_link_status')) === 'up');
+        assert.equal((await pc.call('SET', 'after', 'restart')).v, 'OK');
+        await caughtUp(pc, rc);
+        assert.deepEqual(await stats(pc), { full: 0, ok: 1 });
+        assert.equal((await rc.call('GET', 'after')).v, 'restart');
+        assert.equal((await rc.call('DBSIZE')).v, '21');
+      } finally {
+        for (const c of clients) c.close();
+        await replica.stop();
+        await primary?.stop('SIGKILL');
+      }
+    });
+  }
+});
