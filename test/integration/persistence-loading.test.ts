@@ -237,3 +237,42 @@ describe('loading progress log', () => {
     }
   });
 });
+
+describe('a replica loading a full sync', () => {
+  test('INFO shows loading:1 with the loading_* progress of the transferred RDB, then rdb_last_load_keys_loaded', async () => {
+    const p = await startDssm(['--repl-diskless-sync-delay', '0']);
+    const stopP = stopLater(() => p.stop());
+    await fill(await p.client());
+    const r = await startDssm([]);
+    const stopR = stopLater(() => r.stop());
+    try {
+      const c = await r.client();
+      assert.equal(plain(await c.call('REPLICAOF', '127.0.0.1', String(p.port))), 'OK');
+      const loadingInfos: Map<string, string>[] = [];
+      for (let i = 0; ; i++) {
+        const info = infoFields(plain(await c.call('INFO', 'persistence')) as string);
+        if (info.get('loading') === '1') loadingInfos.push(info);
+        else if (loadingInfos.length > 0) break;
+        else await new Promise((res) => setTimeout(res, 2));
+        assert.ok(i < 20000, 'the full sync loads');
+      }
+      let total = 0;
+      for (const info of loadingInfos) {
+        for (const f of LOADING_FIELDS) assert.ok(info.has(f), `${f} is printed while loading`);
+        total ||= Number(info.get('loading_total_bytes'));
+        assert.equal(Number(info.get('loading_total_bytes')), total);
+        assert.ok(Number(info.get('loading_loaded_bytes')) <= total);
+      }
+      assert.ok(total > KEYS * 10, `the transferred RDB's size: ${total}`);
+      assert.ok(Number(loadingInfos[0]!.get('loading_start_time')) > 0);
+      assert.ok(loadingInfos.some((i) => Number(i.get('loading_loaded_bytes')) > 0), 'some INFO reply during the load shows bytes loaded');
+      const final = infoFields(plain(await c.call('INFO', 'persistence')) as string);
+      for (const f of LOADING_FIELDS) assert.ok(!final.has(f), `${f} is not printed once loaded`);
+      assert.equal(final.get('rdb_last_load_keys_loaded'), String(KEYS));
+      await assertAllThere(c);
+    } finally {
+      await stopR();
+      await stopP();
+    }
+  });
+});
