@@ -18,7 +18,7 @@ import { splitArgs, RespReader, ProtocolError } from '../protocol/resp-reader.js
 import { log } from '../observe/events.js';
 import type { ServerContext } from '../commands/context.js';
 import { ReplayClient } from './replay-client.js';
-import { KeyspaceSnapshot, activeSnapshot, type SnapshotEntry } from './snapshot.js';
+import { KeyspaceSnapshot, SnapshotAborted, activeSnapshot, type SnapshotEntry } from './snapshot.js';
 import type { RValue } from '../keyspace/keyspace.js';
 import type { RList } from '../keyspace/types/list.js';
 import type { RSet } from '../keyspace/types/set.js';
@@ -27,6 +27,7 @@ import type { RHash } from '../keyspace/types/hash.js';
 import { formatDouble } from '../protocol/resp-writer.js';
 import { reportSnapshotProgress, type LoadingProgress } from './loading.js';
 import { ANNOTATION_PREFIX, annotationLine, parseStamp, type ReplicationStamp } from './repl-stamp.js';
+import { commandLength, writeCommand } from '../protocol/resp-command.js';
 
 export type AofFileType = 'b' | 'i' | 'h';
 
@@ -216,30 +217,6 @@ const ITEMS_PER_COMMAND = 64; // Redis's AOF_REWRITE_ITEMS_PER_CMD
 const BUFFER_INITIAL = 64 * 1024;
 const BUFFER_KEEP_MAX = 1024 * 1024;
 
-/** Number of decimal digits of a non-negative integer. */
-function decimalDigits(n: number): number {
-  if (n < 10) return 1;
-  if (n < 100) return 2;
-  if (n < 1000) return 3;
-  if (n < 10000) return 4;
-  if (n < 100000) return 5;
-  return String(n).length;
-}
-
-/** Write a non-negative integer in decimal and CRLF at p; returns the position after them. */
-function writeDecimal(b: Buffer, p: number, n: number): number {
-  if (n < 10) {
-    b[p++] = 48 + n;
-  } else {
-    const end = p + decimalDigits(n);
-    for (let q = end, x = n; q > p; x = Math.floor(x / 10)) b[--q] = 48 + (x % 10);
-    p = end;
-  }
-  b[p++] = 13;
-  b[p++] = 10;
-  return p;
-}
-
 /** Commands that recreate one key, as an AOF rewrite writes them. */
 export function commandsForEntry(key: string, value: RValue, expireAt: number): string[][] {
   const out: string[][] = [];
@@ -329,6 +306,8 @@ export class AppendOnlyFile {
     this.flush();
   };
   private fsyncTimer: NodeJS.Timeout | null = null;
+  /** The rewrite in progress: its snapshot (abortRewrite stops it) and its end. */
+  private rewriteJob: { snapshot: KeyspaceSnapshot; done: Promise<void> } | null = null;
   private writtenSinceFsync = false;
   private fsyncInFlight = false;
   /** Size of the current incr file and of everything at the last rewrite (auto-rewrite). */
@@ -392,37 +371,13 @@ export class AppendOnlyFile {
    * pipelined write rates were most of the AOF's cost (garbage per command).
    */
   private encode(argv: readonly string[]): void {
-    const argc = argv.length;
-    let n = 3 + decimalDigits(argc);
-    for (let i = 0; i < argc; i++) {
-      const l = argv[i]!.length;
-      n += 5 + decimalDigits(l) + l;
-    }
+    const n = commandLength(argv);
     if (this.len + n > this.buf.length) {
       const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.len + n));
       this.buf.copy(grown, 0, 0, this.len);
       this.buf = grown;
     }
-    const b = this.buf;
-    let p = this.len;
-    b[p++] = 42; // '*'
-    p = writeDecimal(b, p, argc);
-    for (let i = 0; i < argc; i++) {
-      const a = argv[i]!;
-      const l = a.length;
-      b[p++] = 36; // '$'
-      p = writeDecimal(b, p, l);
-      // Short strings byte by byte: cheaper than a call into C++.
-      if (l < 24) {
-        for (let k = 0; k < l; k++) b[p + k] = a.charCodeAt(k);
-        p += l;
-      } else {
-        p += b.latin1Write(a, p, l);
-      }
-      b[p++] = 13;
-      b[p++] = 10;
-    }
-    this.len = p;
+    this.len = writeCommand(this.buf, this.len, argv);
   }
 
   /**
@@ -609,8 +564,11 @@ export class AppendOnlyFile {
         this.writeManifest();
       }
       const incr = this.manifest.incrs[this.manifest.incrs.length - 1]!;
-      this.fd = fs.openSync(path.join(this.dir, incr.file), 'a');
-      this.selectedDb = -1;
+      // Already appending to it when an aborted rewrite opened it (enableAof).
+      if (this.fd === null) {
+        this.fd = fs.openSync(path.join(this.dir, incr.file), 'a');
+        this.selectedDb = -1;
+      }
     }
     // What the files end with: the position restored from them, or the base's just written.
     this.lastStamp = this.server.ext.replicationState?.stamp() ?? null;
@@ -811,6 +769,8 @@ export class AppendOnlyFile {
     // 2. The snapshot is taken now, at the same instant the incr file switched; the base
     //    records the replication position of that instant (RDB aux fields or an annotation).
     const snapshot = new KeyspaceSnapshot(this.server.keyspace);
+    let ended = () => {};
+    this.rewriteJob = { snapshot, done: new Promise<void>((r) => (ended = r)) };
     const stamp = this.server.ext.replicationState?.stamp() ?? null;
     const useRdb = this.rdb !== null && this.server.config.get('aof-use-rdb-preamble') === 'yes';
     const baseName = `${this.fileBase}.${seqBase}.base.${useRdb ? 'rdb' : 'aof'}`;
@@ -831,6 +791,8 @@ export class AppendOnlyFile {
         stopReports();
         fs.closeSync(fd);
       }
+      // Aborted after its last slice was read: the base must not be used either.
+      if (snapshot.aborted !== null) throw new SnapshotAborted(snapshot.aborted);
       const baseSize = fs.statSync(tmp).size;
       fs.renameSync(tmp, path.join(this.dir, baseName));
       // 3. Switch: the new base plus the incr file opened at step 1.
@@ -853,14 +815,37 @@ export class AppendOnlyFile {
     } catch (err) {
       snapshot.finish();
       fs.rmSync(tmp, { force: true });
+      if (err instanceof SnapshotAborted) {
+        // Killed on purpose (abortRewrite), as Redis kills its child with SIGUSR1: not a
+        // failure. The manifest keeps the old files and the incr file opened at step 1.
+        log('info', 'Background AOF rewrite aborted', { reason: snapshot.aborted, removed: path.basename(tmp), incr: newIncr.file });
+        throw err;
+      }
       this.status.lastRewriteStatus = 'err';
       this.status.consecutiveFailures++;
       log('error', 'Background AOF rewrite failed', { error: (err as Error).message });
       throw err;
     } finally {
       this.status.rewriteInProgress = false;
-      if (!opts.onStart) this.status.lastRewriteSeconds = Math.round((performance.now() - started) / 1000);
+      this.rewriteJob = null;
+      if (!opts.onStart && snapshot.aborted === null) this.status.lastRewriteSeconds = Math.round((performance.now() - started) / 1000);
+      ended();
     }
+  }
+
+  /**
+   * Stop the rewrite in progress, if any (Redis's killAppendOnlyChild): its snapshot stops
+   * at once (it no longer reads the keyspace nor follows writes), its temporary base is
+   * removed, and the manifest stays as the rewrite's start left it: the previous files plus
+   * the new incr file, which keeps receiving writes. Resolves once the rewrite has unwound
+   * (aof_rewrite_in_progress 0, another rewrite may start).
+   */
+  abortRewrite(reason: string): Promise<void> {
+    const job = this.rewriteJob;
+    if (job === null) return Promise.resolve();
+    log('info', 'Killing running AOF rewrite', { reason });
+    job.snapshot.abort(reason);
+    return job.done;
   }
 
   /** Automatic rewrite when the incr part grew by auto-aof-rewrite-percentage over the base. */

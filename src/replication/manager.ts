@@ -21,6 +21,7 @@ import { runAsync, writeRdbSnapshot } from '../persistence/rdb-file.js';
 import { activeSnapshot, KeyspaceSnapshot } from '../persistence/snapshot.js';
 import { Backlog } from './backlog.js';
 import { PrimaryLink } from './replica.js';
+import { commandLength, writeCommand } from '../protocol/resp-command.js';
 
 export const NO_REPLID = '0000000000000000000000000000000000000000';
 
@@ -42,32 +43,6 @@ const CHUNK = 64 * 1024;
 const COALESCE_MS = 1;
 const COALESCE_BYTES = 16 * 1024;
 const GETACK = ['REPLCONF', 'GETACK', '*'];
-
-/** Number of decimal digits of a non-negative integer. */
-function digits(n: number): number {
-  if (n < 10) return 1;
-  if (n < 100) return 2;
-  if (n < 1000) return 3;
-  if (n < 10000) return 4;
-  if (n < 100000) return 5;
-  return String(n).length;
-}
-
-/** Write a non-negative integer in decimal at p; returns the position after it. */
-function writeUint(b: Buffer, p: number, n: number): number {
-  if (n < 10) {
-    b[p] = 48 + n;
-    return p + 1;
-  }
-  const end = p + digits(n);
-  let q = end;
-  while (n > 0) {
-    const d = n % 10;
-    b[--q] = 48 + d;
-    n = (n - d) / 10;
-  }
-  return end;
-}
 
 export type PeerState = 'wait_bgsave' | 'send_bulk' | 'online';
 
@@ -177,36 +152,9 @@ export class Replication {
    * length. The bytes join the backlog and the replicas' queue at the next commit().
    */
   private encode(argv: readonly string[]): number {
-    const argc = argv.length;
-    let n = 3 + digits(argc);
-    for (let i = 0; i < argc; i++) {
-      const l = argv[i]!.length;
-      n += 5 + digits(l) + l;
-    }
+    const n = commandLength(argv);
     if (this.chunkEnd + n > this.chunk.length) this.newChunk(n);
-    const b = this.chunk;
-    let p = this.chunkEnd;
-    b[p++] = 42; // '*'
-    p = writeUint(b, p, argc);
-    b[p++] = 13;
-    b[p++] = 10;
-    for (let i = 0; i < argc; i++) {
-      const a = argv[i]!;
-      const l = a.length;
-      b[p++] = 36; // '$'
-      p = writeUint(b, p, l);
-      b[p++] = 13;
-      b[p++] = 10;
-      if (l < 24) {
-        for (let k = 0; k < l; k++) b[p + k] = a.charCodeAt(k);
-        p += l;
-      } else {
-        p += b.latin1Write(a, p, l);
-      }
-      b[p++] = 13;
-      b[p++] = 10;
-    }
-    this.chunkEnd = p;
+    this.chunkEnd = writeCommand(this.chunk, this.chunkEnd, argv);
     return n;
   }
 
