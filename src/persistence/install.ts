@@ -13,7 +13,7 @@ import { log } from '../observe/events.js';
 import { setReplyGate, type Session } from '../net/session.js';
 import { AppendOnlyFile } from './aof.js';
 import { discardTransaction } from '../commands/transaction.js';
-import { activeSnapshot } from './snapshot.js';
+import { activeSnapshot, SnapshotAborted } from './snapshot.js';
 import { Snapshots } from './rdb-file.js';
 import type { LoadingProgress } from './loading.js';
 
@@ -34,6 +34,12 @@ export interface PersistenceApi {
   snapshotBusy(): boolean;
   /** BGREWRITEAOF while busy: the cron starts the rewrite once the snapshot is done. */
   scheduleRewrite(): void;
+  /**
+   * Stop the rewrite of the AOF in use (a replica about to replace its dataset with a full
+   * sync, as Redis 7.0's readSyncBulkPayload kills its rewrite child when appendonly is on):
+   * resolves once it has unwound. A rewrite scheduled meanwhile stays scheduled.
+   */
+  abortRewrite(reason: string): Promise<void>;
 }
 
 declare module '../commands/context.js' {
@@ -134,7 +140,12 @@ export function installPersistence(node: DataNode): void {
       const a = new AppendOnlyFile(node);
       a.rdb = snapshots.codec;
       aof = a;
-      await a.rewrite();
+      try {
+        await a.rewrite();
+      } catch (err) {
+        // A full sync replaced the dataset meanwhile: its own rewrite gives the new base.
+        if (!(err instanceof SnapshotAborted)) throw err;
+      }
       await a.open();
       node.addPropagationSink(a);
     },
@@ -149,8 +160,11 @@ export function installPersistence(node: DataNode): void {
         // Without appendonly, BGREWRITEAOF still writes a full AOF set, as Redis does.
         const a = new AppendOnlyFile(node);
         a.rdb = snapshots.codec;
-        await a.rewrite();
-        a.close();
+        try {
+          await a.rewrite();
+        } finally {
+          a.close();
+        }
         return;
       }
       await aof.rewrite();
@@ -160,6 +174,7 @@ export function installPersistence(node: DataNode): void {
       rewriteScheduled = true;
       if (aof) aof.status.rewriteScheduled = true;
     },
+    abortRewrite: (reason) => aof?.abortRewrite(reason) ?? Promise.resolve(),
   };
   node.ext.persistence = api;
 
@@ -208,13 +223,15 @@ export function installPersistence(node: DataNode): void {
   node.cronTasks.push(() => {
     // After a write error, retry every cron tick; the held replies go once the data is in.
     if (aof !== null && aof.status.lastWriteStatus === 'err' && aof.retry()) releaseStuck();
+    // The replication position moved without data (PINGs, GETACKs): record it once a second.
+    aof?.recordPosition(1000);
+    // No snapshot of a dataset being loaded (a replica's full sync yields while it loads).
+    if (node.loading) return;
     if (rewriteScheduled && !api.snapshotBusy()) {
       rewriteScheduled = false;
       api.rewriteAof().catch(() => {});
     }
     aof?.maybeAutoRewrite();
-    // The replication position moved without data (PINGs, GETACKs): record it once a second.
-    aof?.recordPosition(1000);
     snapshots.cron();
   });
 

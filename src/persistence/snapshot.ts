@@ -35,6 +35,13 @@ interface DbCursor {
 
 let active: KeyspaceSnapshot | null = null;
 
+/** Thrown by nextSlice() once the snapshot was aborted (abort()): its writer stops. */
+export class SnapshotAborted extends Error {
+  constructor(reason: string) {
+    super(`snapshot aborted: ${reason}`);
+  }
+}
+
 /** The snapshot in progress, if any (the dispatcher calls preserve() on it). */
 export function activeSnapshot(): KeyspaceSnapshot | null {
   return active;
@@ -46,6 +53,8 @@ export class KeyspaceSnapshot {
   readonly totalKeys: number;
   visited = 0;
   private done = false;
+  /** Why the snapshot was aborted, or null. */
+  aborted: string | null = null;
 
   constructor(private readonly ks: Keyspace) {
     if (active) throw new Error('a snapshot is already in progress');
@@ -86,6 +95,7 @@ export class KeyspaceSnapshot {
    * whole keyspace has been visited.
    */
   nextSlice(max: number): SnapshotEntry[] {
+    if (this.aborted !== null) throw new SnapshotAborted(this.aborted);
     const out: SnapshotEntry[] = [];
     while (out.length < max && this.current < this.cursors.length) {
       const cur = this.cursors[this.current]!;
@@ -110,6 +120,32 @@ export class KeyspaceSnapshot {
     }
     if (out.length === 0) this.finish();
     return out;
+  }
+
+  /**
+   * The whole keyspace is about to be replaced without going through the dispatcher (a
+   * replica loading a full sync clears every database): keep the values of the keys not yet
+   * visited. By reference: the cleared objects are never changed afterwards.
+   */
+  detach(): void {
+    for (const cur of this.cursors) {
+      const db = this.ks.db(cur.db);
+      for (let i = cur.next; i < cur.keys.length; i++) {
+        const key = cur.keys[i]!;
+        if (cur.preserved.has(key)) continue;
+        const value = db.dict.get(key);
+        cur.preserved.set(key, value === undefined ? ABSENT : { value, expireAt: db.expires.get(key) ?? -1 });
+      }
+    }
+  }
+
+  /**
+   * Stop the snapshot at once: it no longer follows writes, and its writer's next slice
+   * throws SnapshotAborted (the writer removes what it wrote).
+   */
+  abort(reason: string): void {
+    if (this.aborted === null) this.aborted = reason;
+    this.finish();
   }
 
   /** End the snapshot (also on failure), so writes stop paying for it. */

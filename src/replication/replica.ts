@@ -20,6 +20,7 @@ import { log } from '../observe/events.js';
 import { loadRdb, runAsync } from '../persistence/rdb-file.js';
 import { RdbReader } from '../persistence/rdb-value.js';
 import { ReplayClient } from '../persistence/replay-client.js';
+import { activeSnapshot } from '../persistence/snapshot.js';
 import type { Replication } from './manager.js';
 import { encodeCommand } from './manager.js';
 import { RespReader } from '../protocol/resp-reader.js';
@@ -362,6 +363,12 @@ export class PrimaryLink {
     const persistence = node.ext.persistence;
     // The AOF keeps the previous dataset and its position until its rewrite below.
     persistence?.aof?.suspendStamps();
+    // Clearing the keyspace below bypasses the snapshots' copy-on-write: stop an AOF rewrite
+    // in progress (as Redis 7.0 kills its rewrite child before loading; the rewrite after
+    // the load gives the AOF the new dataset), and let any other snapshot (BGSAVE, a
+    // BGREWRITEAOF without appendonly) keep the values it has not written yet.
+    const rewriteAborted = persistence?.abortRewrite('a full sync from the primary replaces the dataset') ?? Promise.resolve();
+    activeSnapshot()?.detach();
     // INFO's loading_* fields, as for a load from disk.
     const progress = persistence?.loading;
     progress?.start('RDB from the primary', rdb.length, () => progress.rdbKeysLoaded);
@@ -381,6 +388,8 @@ export class PrimaryLink {
     this.loadingRdb = false;
     this.transfer = null;
     log('info', 'MASTER <-> REPLICA sync: Finished with success', { replid: replId, offset });
+    // The aborted rewrite has unwound (aof_rewrite_in_progress 0) before another starts.
+    await rewriteAborted;
     if (persistence?.aof) {
       // Another snapshot being written (BGSAVE, a rewrite started before the sync): the cron
       // starts the rewrite once it is done; positions stay unrecorded until then.
