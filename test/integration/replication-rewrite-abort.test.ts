@@ -97,6 +97,8 @@ describe('a full sync on a replica aborts the AOF rewrite in progress (as Redis)
     try {
       const { primary, replica, pc, rc, newDigest } = await setUp(clients, servers);
       await until('the link up', async () => (await info(rc, 'master_link_status')) === 'up');
+      // Log lines come through the child's stdout pipe and may arrive after INFO's reply.
+      await until('the abort logged', async () => logLines(replica, 'Background AOF rewrite aborted').length === 1, 10_000).catch(() => {});
       const killed = logLines(replica, 'Killing running AOF rewrite');
       assert.equal(killed.length, 1, replica.output());
       assert.equal(logLines(replica, 'Background AOF rewrite aborted').length, 1, replica.output());
