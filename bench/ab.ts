@@ -15,19 +15,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { command, geomean, median, requireTool, startDssm, startRedis, type Served } from './common.js';
-
-const TICK_US = 1e6 / Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim() || 100);
-
-function cpuTime(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) * TICK_US;
-  } catch {
-    return NaN;
-  }
-}
+import { command, geomean, median, requireTool, startDssm, startRedis, cpuTime, type Served } from './common.js';
 
 interface Opts {
   builds: [string, string | undefined][];

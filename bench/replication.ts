@@ -33,7 +33,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { checkBuild, command, ensureResults, freePort, median, requireTool, RESULTS, ROOT, stamp, type Served } from './common.js';
+import { checkBuild, command, ensureResults, freePort, median, requireTool, RESULTS, ROOT, stamp, cpuTime, type Served } from './common.js';
 
 interface Opts {
   n: number;
@@ -176,18 +176,6 @@ async function waitCaughtUp(primary: Served, replica: Served, timeoutMs = 60_000
 }
 
 // ---------------------------------------------------------------- throughput
-
-const TICK_US = 1e6 / Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim() || 100);
-
-function cpuTime(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) * TICK_US;
-  } catch {
-    return NaN;
-  }
-}
 
 interface Setup {
   key: 'a' | 'b' | 'c' | 'd';

@@ -19,7 +19,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkBuild, command, ensureResults, geomean, median, requireTool, RESULTS, stamp, startDssm, startRedis, type Served } from './common.js';
+import { checkBuild, command, ensureResults, geomean, median, requireTool, RESULTS, stamp, startDssm, startRedis, cpuTime, type Served } from './common.js';
 
 const ISSUE2 = ['set', 'get', 'incr', 'mset'];
 const ISSUE3 = ['lpush', 'rpop', 'sadd', 'hset', 'spop', 'zadd', 'lrange_100'];
@@ -84,19 +84,6 @@ interface Sample {
   p50: number;
   /** Server CPU time (user + system) per request, in microseconds. */
   cpuUs: number;
-}
-
-const TICK_US = 1e6 / Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim() || 100);
-
-/** CPU time (user + system) a process has used so far, in microseconds (Linux /proc). */
-function cpuTime(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) * TICK_US;
-  } catch {
-    return NaN;
-  }
 }
 
 /** One redis-benchmark run of one test; null if the test produced no row (failed). */
