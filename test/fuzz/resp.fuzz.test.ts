@@ -15,34 +15,8 @@ import net from 'node:net';
 import { ProtocolError, RespReader } from '../../src/protocol/resp-reader.js';
 import { startDssm, type TestServer } from '../helpers/servers.js';
 import { pick, rng } from '../helpers/differential.js';
+import { int, multibulk, randomArg, randomBytes, type Rand } from '../helpers/random-resp.js';
 import { channels } from '../../src/observe/events.js';
-
-type Rand = () => number;
-
-function int(r: Rand, n: number): number {
-  return Math.floor(r() * n);
-}
-
-function randomBytes(r: Rand, n: number): string {
-  let s = '';
-  for (let i = 0; i < n; i++) s += String.fromCharCode(int(r, 256));
-  return s;
-}
-
-/** A binary-safe argument, usually short, sometimes empty, sometimes past the reader's big-bulk threshold. */
-function randomArg(r: Rand): string {
-  const x = r();
-  if (x < 0.05) return '';
-  if (x < 0.07) return randomBytes(r, 32 * 1024 + int(r, 70000));
-  if (x < 0.3) return randomBytes(r, int(r, 300));
-  return randomBytes(r, 1 + int(r, 12));
-}
-
-function multibulk(argv: string[]): string {
-  let s = `*${argv.length}\r\n`;
-  for (const a of argv) s += `$${a.length}\r\n${a}\r\n`;
-  return s;
-}
 
 const WORD_CHARS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789:_-.';
 

@@ -12,31 +12,7 @@ import net from 'node:net';
 import { RespReader } from '../../src/protocol/resp-reader.js';
 import { startDssm, type TestServer } from '../helpers/servers.js';
 import { rng } from '../helpers/differential.js';
-
-type Rand = () => number;
-
-const int = (r: Rand, n: number): number => Math.floor(r() * n);
-
-function randomBytes(r: Rand, n: number): string {
-  let s = '';
-  for (let i = 0; i < n; i++) s += String.fromCharCode(int(r, 256));
-  return s;
-}
-
-/** Short, empty, medium and (rarely) beyond the reader's 32 KB big-bulk threshold. */
-function randomArg(r: Rand): string {
-  const x = r();
-  if (x < 0.05) return '';
-  if (x < 0.08) return randomBytes(r, 32 * 1024 + int(r, 80000));
-  if (x < 0.3) return randomBytes(r, int(r, 400));
-  return randomBytes(r, 1 + int(r, 12));
-}
-
-function multibulk(argv: string[]): string {
-  let s = `*${argv.length}\r\n`;
-  for (const a of argv) s += `$${a.length}\r\n${a}\r\n`;
-  return s;
-}
+import { int, multibulk, randomArg } from '../helpers/random-resp.js';
 
 const limits = { maxBulkLen: 512 * 1024 * 1024, authRequired: () => false };
 
