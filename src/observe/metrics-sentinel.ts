@@ -13,15 +13,10 @@ import { Exposition } from './metrics-format.js';
 import { serveMetrics, type MetricsEndpoint } from './metrics-http.js';
 import { renderCertExpiry, type CertExpiry } from './metrics-tls.js';
 
-/**
- * The certificate material the sentinel's TLS uses, or null without TLS. SentinelTls keeps
- * its MaterialWatcher private; read it structurally rather than widen the sentinel's API
- * for a metric (the TLS test of test/integration/metrics.test.ts notices if it moves).
- */
+/** The certificate material the sentinel's TLS uses, or null without TLS. */
 function sentinelTlsState(s: Sentinel): { certs: CertExpiry[]; reloads: number; failures: number } | null {
-  const w = (s.tls as unknown as { watcher?: { material?: { certs?: CertExpiry[] }; reloads?: number; failures?: number } | null }).watcher;
-  if (!w?.material?.certs) return null;
-  return { certs: w.material.certs, reloads: w.reloads ?? 0, failures: w.failures ?? 0 };
+  const st = s.tls.state();
+  return st === null ? null : { certs: st.material.certs, reloads: st.reloads, failures: st.failures };
 }
 
 /** Counts of the sentinel's events since the endpoint started. */

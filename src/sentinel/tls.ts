@@ -9,7 +9,7 @@ import tls from 'node:tls';
 import { setTlsClientOptionsProvider } from '../net/connect.js';
 import { listenAll, type BoundListener } from '../net/listener.js';
 import { log } from '../observe/events.js';
-import { expiryWarnings, loadMaterial, MaterialWatcher, tlsConfigured } from '../security/tls.js';
+import { expiryWarnings, loadMaterial, MaterialWatcher, tlsConfigured, type TlsMaterial } from '../security/tls.js';
 import type { SentinelConfig } from './config.js';
 
 export class SentinelTls {
@@ -28,6 +28,12 @@ export class SentinelTls {
 
   get enabled(): boolean {
     return this.watcher !== null;
+  }
+
+  /** The material in use (hot rotation included) and the reload counters, or null without TLS. */
+  state(): { material: TlsMaterial; reloads: number; failures: number } | null {
+    const w = this.watcher;
+    return w === null ? null : { material: w.material, reloads: w.reloads, failures: w.failures };
   }
 
   get port(): number {
