@@ -4,6 +4,7 @@
  * way, so at pipelined write rates this is on the hot path. Arguments are latin1 strings
  * (one char per byte), as everywhere in dssm.
  */
+import { putLength } from './resp-writer.js';
 
 /** Number of decimal digits of a non-negative integer. */
 function decimalDigits(n: number): number {
@@ -13,20 +14,6 @@ function decimalDigits(n: number): number {
   if (n < 10000) return 4;
   if (n < 100000) return 5;
   return String(n).length;
-}
-
-/** Write a non-negative integer in decimal and CRLF at p; returns the position after them. */
-function writeDecimalLine(b: Buffer, p: number, n: number): number {
-  if (n < 10) {
-    b[p++] = 48 + n;
-  } else {
-    const end = p + decimalDigits(n);
-    for (let q = end, x = n; q > p; x = Math.floor(x / 10)) b[--q] = 48 + (x % 10);
-    p = end;
-  }
-  b[p++] = 13;
-  b[p++] = 10;
-  return p;
 }
 
 /** The encoded length of a command, in bytes. */
@@ -44,12 +31,12 @@ export function commandLength(argv: readonly string[]): number {
 export function writeCommand(b: Buffer, p: number, argv: readonly string[]): number {
   const argc = argv.length;
   b[p++] = 42; // '*'
-  p = writeDecimalLine(b, p, argc);
+  p = putLength(b, p, argc);
   for (let i = 0; i < argc; i++) {
     const a = argv[i]!;
     const l = a.length;
     b[p++] = 36; // '$'
-    p = writeDecimalLine(b, p, l);
+    p = putLength(b, p, l);
     // Short strings byte by byte: cheaper than a call into C++.
     if (l < 24) {
       for (let k = 0; k < l; k++) b[p + k] = a.charCodeAt(k);

@@ -35,7 +35,7 @@ const SHORT = 32;
  * Write `n` (an integer, 0 <= n < 2^31: a length or count) in decimal at `pos` followed by
  * CRLF; returns the position after it. The caller has ensured room for 12 bytes.
  */
-function putLength(out: Buffer, pos: number, n: number): number {
+export function putLength(out: Buffer, pos: number, n: number): number {
   if (n < 10) {
     out[pos++] = 48 + n;
   } else if (n < 100) {
