@@ -19,6 +19,7 @@
  *   kill-leader         kill -9 of the primary, then kill -9 of the sentinel leading the failover
  */
 import { mkdirSync } from 'node:fs';
+import { rng as seeded } from '../helpers/differential.js';
 import { check, type Verdict } from './checker.js';
 import { Cluster, MASTER, sleep, type Proc } from './cluster.js';
 import { readFinal, Workload } from './workload.js';
@@ -36,18 +37,6 @@ export const FAULTS = [
   'kill-leader',
 ] as const;
 export type Fault = (typeof FAULTS)[number];
-
-/** mulberry32: a small seeded generator, so a run is reproducible from its seed. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface RunOptions {
   seed: number;
