@@ -2,7 +2,7 @@
  * Subsystems installed into every data node: each installer receives the node and wires
  * itself (INFO sections, cron tasks, hooks, ext fields). Adding a subsystem is one line here.
  */
-import type { DataNode } from './node.js';
+import type { NodeHost } from './commands/host.js';
 import { installCoreInfo } from './observe/info.js';
 import { installPubSub } from './pubsub/install.js';
 import { installTransactions } from './commands/transaction.js';
@@ -16,10 +16,10 @@ import { installReplication } from './replication/install.js';
 import { installSecurity } from './security/install.js';
 import { installMetrics } from './observe/metrics.js';
 
-type Installer = (node: DataNode) => void;
+type Installer = (node: NodeHost) => void;
 
 const installers: Installer[] = [installLatency, installSlowlog, installDebugGuard, installCoreInfo, installBlocking, installPubSub, installTransactions, installPersistence, installSecurity, installReplication, installMetrics];
 
-export function installServerFeatures(node: DataNode): void {
+export function installServerFeatures(node: NodeHost): void {
   for (const install of installers) install(node);
 }

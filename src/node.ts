@@ -15,11 +15,11 @@ import type {
   InfoSection,
   NotifyClass,
   PropagationSink,
-  ServerContext,
   ServerExtensions,
   ServerStats,
 } from './commands/context.js';
 import type { ConfigStore } from './config/store.js';
+import type { NodeHost, ShutdownOptions } from './commands/host.js';
 import { Session } from './net/session.js';
 import { listenAll, type BoundListener } from './net/listener.js';
 import { channels, log } from './observe/events.js';
@@ -47,7 +47,7 @@ const NOTIFY_LETTER: Record<NotifyClass, string> = {
   new: 'n',
 };
 
-export class DataNode implements ServerContext {
+export class DataNode implements NodeHost {
   readonly clock: Clock = { now: Date.now() };
   readonly keyspace: Keyspace;
   readonly runId = randomBytes(20).toString('hex');
@@ -258,7 +258,7 @@ export class DataNode implements ServerContext {
   }
 
   /** Stop accepting, close clients, run shutdown hooks (persistence), stop the cron. */
-  shutdown(opts: { save?: boolean; now?: boolean; force?: boolean } = {}): Promise<void> {
+  shutdown(opts: ShutdownOptions = {}): Promise<void> {
     if (this.stopping) return this.stopping;
     this.stopping = (async () => {
       log('info', 'shutting down', {});
@@ -277,5 +277,5 @@ export class DataNode implements ServerContext {
   }
 
   /** Work to finish before exit (flush AOF, final save); run in order. */
-  readonly shutdownHooks: ((opts: { save?: boolean; now?: boolean; force?: boolean }) => Promise<void> | void)[] = [];
+  readonly shutdownHooks: ((opts: ShutdownOptions) => Promise<void> | void)[] = [];
 }

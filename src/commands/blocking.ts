@@ -21,7 +21,7 @@
  */
 import { CommandError, Err } from '../errors.js';
 import type { Database } from '../keyspace/keyspace.js';
-import type { DataNode } from '../node.js';
+import type { NodeHost } from './host.js';
 import { parseDoubleOrNull } from './args.js';
 import type { Client } from './context.js';
 
@@ -263,7 +263,7 @@ function unblockByCommand(c: Client, withError: boolean): boolean {
 }
 
 /** Installer (src/features.ts): serve ready keys after commands, drop closed clients, CLIENT UNBLOCK. */
-export function installBlocking(node: DataNode): void {
+export function installBlocking(node: NodeHost): void {
   const ks = node.keyspace;
   const dirty = { value: 0, owner: ks };
   node.dispatch.hooks.after.push(() => {

@@ -161,7 +161,24 @@ export interface DispatchApi {
   /** Reply with an error and count it in errorstats. */
   replyError(c: Client, error: string): void;
   /** Register work to run after every top-level command (e.g. serving blocked clients). */
-  readonly hooks: import('./dispatch.js').DispatchHooks;
+  readonly hooks: DispatchHooks;
+}
+
+/** Hooks run around commands; set by the composition root. */
+export interface DispatchHooks {
+  /** Refuse a command before it runs (READONLY, LOADING, MISCONF, OOM, NOREPLICAS, ACL). Returns an error or null. */
+  guards: ((c: Client, spec: CommandSpec, argv: string[]) => string | null)[];
+  /** After every top-level command (serve blocked clients, flush propagation). */
+  after: (() => void)[];
+  /** Whether MONITOR clients exist (to skip formatting otherwise). */
+  monitorFeed: ((c: Client, argv: string[]) => void) | null;
+  /** SLOWLOG: called with the duration of every command. */
+  slowlog: ((c: Client, argv: string[], micros: number) => void) | null;
+  /**
+   * Before a write command runs (persistence snapshots keep the old values of its keys:
+   * copy-on-write per key). Null when nothing needs it, so the hot path pays one test.
+   */
+  beforeWrite: ((c: Client, spec: CommandSpec, argv: string[]) => void) | null;
 }
 
 /**

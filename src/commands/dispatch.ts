@@ -13,7 +13,7 @@
 import { performance } from 'node:perf_hooks';
 import { CommandError, Err, unknownCommand } from '../errors.js';
 import { channels } from '../observe/events.js';
-import type { Client, ServerContext } from './context.js';
+import type { Client, DispatchHooks, ServerContext } from './context.js';
 import { F, type CommandSpec } from './spec.js';
 import { discardTransaction } from './transaction.js';
 
@@ -21,23 +21,6 @@ import { discardTransaction } from './transaction.js';
 const PUBSUB_ALLOWED = new Set(['ping', 'subscribe', 'unsubscribe', 'psubscribe', 'punsubscribe', 'ssubscribe', 'sunsubscribe', 'quit', 'reset']);
 /** Commands that run immediately inside MULTI rather than being queued. */
 const MULTI_IMMEDIATE = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
-
-/** Hooks run around commands; set by the composition root. */
-export interface DispatchHooks {
-  /** Refuse a command before it runs (READONLY, LOADING, MISCONF, OOM, NOREPLICAS, ACL). Returns an error or null. */
-  guards: ((c: Client, spec: CommandSpec, argv: string[]) => string | null)[];
-  /** After every top-level command (serve blocked clients, flush propagation). */
-  after: (() => void)[];
-  /** Whether MONITOR clients exist (to skip formatting otherwise). */
-  monitorFeed: ((c: Client, argv: string[]) => void) | null;
-  /** SLOWLOG: called with the duration of every command. */
-  slowlog: ((c: Client, argv: string[], micros: number) => void) | null;
-  /**
-   * Before a write command runs (persistence snapshots keep the old values of its keys:
-   * copy-on-write per key). Null when nothing needs it, so the hot path pays one test.
-   */
-  beforeWrite: ((c: Client, spec: CommandSpec, argv: string[]) => void) | null;
-}
 
 export class Dispatcher {
   readonly hooks: DispatchHooks = { guards: [], after: [], monitorFeed: null, slowlog: null, beforeWrite: null };

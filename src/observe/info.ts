@@ -4,10 +4,10 @@
  * replication, TLS) register or replace their own sections through node.infoSections.
  */
 import os from 'node:os';
-import type { DataNode } from '../node.js';
+import type { NodeHost } from '../commands/host.js';
 import { DSSM_VERSION, REDIS_COMPAT_VERSION } from '../version.js';
 
-export function installCoreInfo(node: DataNode): void {
+export function installCoreInfo(node: NodeHost): void {
   const s = node.infoSections;
   s.set('server', () => {
     const now = Date.now();

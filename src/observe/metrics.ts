@@ -11,7 +11,7 @@
  * nothing (it tests hasSubscribers).
  */
 import { registerDirectives } from '../config/schema.js';
-import type { DataNode } from '../node.js';
+import type { NodeHost } from '../commands/host.js';
 import type { CommandSpec } from '../commands/spec.js';
 import { channels, log } from './events.js';
 import { Exposition, Histogram } from './metrics-format.js';
@@ -40,7 +40,7 @@ declare module '../commands/context.js' {
 type Fields = Map<string, string | number>;
 
 /** An INFO section's fields, or an empty map when the section does not exist. */
-export function infoFields(node: Pick<DataNode, 'infoSections'>, name: string): Fields {
+export function infoFields(node: Pick<NodeHost, 'infoSections'>, name: string): Fields {
   const provider = node.infoSections.get(name);
   if (!provider) return new Map();
   const v = provider();
@@ -76,7 +76,7 @@ class CommandLatency {
   readonly byCommand = new Map<string, Histogram>();
   private readonly listener: (msg: unknown) => void;
 
-  constructor(private readonly node: DataNode) {
+  constructor(private readonly node: NodeHost) {
     this.listener = (msg) => {
       const m = msg as { name: string; client: number; micros?: number; durationMicros?: number };
       // The channel is process-wide: count only this node's clients (and its internal ones,
@@ -98,7 +98,7 @@ class CommandLatency {
 }
 
 /** Every command and subcommand spec, once. */
-function allSpecs(node: DataNode): CommandSpec[] {
+function allSpecs(node: NodeHost): CommandSpec[] {
   const seen = new Set<CommandSpec>();
   const out: CommandSpec[] = [];
   for (const spec of node.commands.values()) {
@@ -111,7 +111,7 @@ function allSpecs(node: DataNode): CommandSpec[] {
 }
 
 /** Render every data-node metric. */
-export function renderNodeMetrics(node: DataNode, latency: CommandLatency | null): string {
+export function renderNodeMetrics(node: NodeHost, latency: CommandLatency | null): string {
   const e = new Exposition();
   const server = infoFields(node, 'server');
   const repl = infoFields(node, 'replication');
@@ -229,7 +229,7 @@ export function renderNodeMetrics(node: DataNode, latency: CommandLatency | null
 }
 
 /** TLS: certificate expiry from the material in use (hot rotation included), INFO tls counters. */
-function renderTls(e: Exposition, info: Fields, node: DataNode): void {
+function renderTls(e: Exposition, info: Fields, node: NodeHost): void {
   // Structural: metrics does not import the security subsystem (src/security/install.ts's TlsApi).
   const material = (node.ext as { tls?: { material(): { certs: CertExpiry[] } | null } }).tls?.material();
   renderCertExpiry(e, material?.certs ?? []);
@@ -239,7 +239,7 @@ function renderTls(e: Exposition, info: Fields, node: DataNode): void {
 }
 
 /** Installer (src/features.ts): start the endpoint when metrics-port is set. */
-export function installMetrics(node: DataNode): void {
+export function installMetrics(node: NodeHost): void {
   const port = node.config.int('metrics-port');
   if (port === 0) return;
   const latency = new CommandLatency(node);

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import './directives.js';
-import type { DataNode } from '../node.js';
+import type { NodeHost } from '../commands/host.js';
 import { F } from '../commands/spec.js';
 import { keyPositions } from '../commands/spec.js';
 import { log } from '../observe/events.js';
@@ -51,7 +51,7 @@ declare module '../commands/context.js' {
 /** Commands that change keys the command table cannot name: the snapshot must be drained first. */
 const MASS_WRITES = new Set(['flushall', 'flushdb', 'swapdb', 'debug']);
 
-export function installPersistence(node: DataNode): void {
+export function installPersistence(node: NodeHost): void {
   const snapshots = new Snapshots(node);
   let aof: AppendOnlyFile | null = null;
 

@@ -49,3 +49,10 @@ export function writeCommand(b: Buffer, p: number, argv: readonly string[]): num
   }
   return p;
 }
+
+/** A command as a Buffer of its own (links' handshakes and acknowledgements, not the hot path). */
+export function encodeCommand(argv: readonly string[]): Buffer {
+  const b = Buffer.allocUnsafe(commandLength(argv));
+  writeCommand(b, 0, argv);
+  return b;
+}

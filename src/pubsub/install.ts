@@ -3,11 +3,11 @@
  * by keyspace notifications), the pubsub output buffer limit from the configuration,
  * cleanup on close and RESET, and INFO stats' pubsub_* fields.
  */
-import type { DataNode } from '../node.js';
+import type { NodeHost } from '../commands/host.js';
 import type { InfoSection } from '../commands/context.js';
 import { PubSubHub, parsePubSubLimit } from './hub.js';
 
-export function installPubSub(node: DataNode): void {
+export function installPubSub(node: NodeHost): void {
   const hub = new PubSubHub();
   node.ext.pubsub = hub;
   node.config.watch('client-output-buffer-limit', (v) => (hub.limit = parsePubSubLimit(v)));
@@ -20,7 +20,7 @@ export function installPubSub(node: DataNode): void {
  * INFO stats belongs to observe/info.ts; the pubsub_* fields are filled in here from the
  * hub's counts (Redis 7.0: pubsub_channels, pubsub_patterns, pubsubshard_channels).
  */
-function wrapStats(node: DataNode, hub: PubSubHub): void {
+function wrapStats(node: NodeHost, hub: PubSubHub): void {
   const inner: InfoSection | undefined = node.infoSections.get('stats');
   if (!inner) return;
   node.infoSections.set('stats', () => {

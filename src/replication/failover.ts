@@ -12,13 +12,14 @@
 import { CommandError } from '../errors.js';
 import type { Client } from '../commands/context.js';
 import { F } from '../commands/spec.js';
-import type { DataNode } from '../node.js';
+import type { NodeHost } from '../commands/host.js';
 import { log } from '../observe/events.js';
-import { encodeCommand, type Peer, type Replication } from './manager.js';
+import { encodeCommand } from '../protocol/resp-command.js';
+import type { Peer, Replication } from './manager.js';
 
 export type FailoverState = 'no-failover' | 'waiting-for-sync' | 'failover-in-progress';
 
-export function installFailover(node: DataNode, repl: Replication): { state(): FailoverState } {
+export function installFailover(node: NodeHost, repl: Replication): { state(): FailoverState } {
   let state: FailoverState = 'no-failover';
   let held: { c: Client; argv: string[] }[] = [];
   let poll: NodeJS.Timeout | null = null;

@@ -13,7 +13,7 @@
 import { registerDirectives } from '../config/schema.js';
 import type { Client } from '../commands/context.js';
 import { F } from '../commands/spec.js';
-import type { DataNode } from '../node.js';
+import type { NodeHost } from '../commands/host.js';
 import { getReplyGate, setReplyGate, type Session } from '../net/session.js';
 import { NO_REPLID, Replication } from './manager.js';
 import { cancelWait } from '../commands/replication.js';
@@ -75,7 +75,7 @@ registerDirectives([
 /** Commands a replica with replica-serve-stale-data no still serves while its link is down (CMD_STALE in Redis). */
 const STALE_OK = new Set(['info', 'replicaof', 'slaveof', 'ping', 'auth', 'hello', 'shutdown', 'replconf', 'role', 'config', 'subscribe', 'unsubscribe', 'psubscribe', 'punsubscribe', 'publish', 'command', 'latency', 'client', 'debug', 'multi', 'exec', 'discard', 'quit', 'reset', 'select', 'monitor', 'failover', 'acl', 'slowlog', 'memory', 'module', 'lastsave', 'save', 'bgsave', 'bgrewriteaof', 'time', 'sync', 'psync', 'wait', 'echo', 'readonly', 'readwrite', 'cluster', 'asking']);
 
-export function installReplication(node: DataNode): void {
+export function installReplication(node: NodeHost): void {
   const repl = new Replication(node);
   node.ext.replication = repl;
   installReplicationRestore(node, repl);

@@ -14,23 +14,18 @@
 import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import type { Client } from '../commands/context.js';
-import type { DataNode } from '../node.js';
+import type { NodeHost } from '../commands/host.js';
 import { log } from '../observe/events.js';
-import { encodeCommandText } from '../persistence/aof.js';
 import { runAsync, writeRdbSnapshot } from '../persistence/rdb-file.js';
 import { activeSnapshot, KeyspaceSnapshot } from '../persistence/snapshot.js';
 import { Backlog } from './backlog.js';
 import { PrimaryLink } from './replica.js';
-import { commandLength, writeCommand } from '../protocol/resp-command.js';
+import { commandLength, encodeCommand, writeCommand } from '../protocol/resp-command.js';
 
 export const NO_REPLID = '0000000000000000000000000000000000000000';
 
 export function newReplId(): string {
   return randomBytes(20).toString('hex');
-}
-
-export function encodeCommand(argv: readonly string[]): Buffer {
-  return Buffer.from(encodeCommandText(argv), 'latin1');
 }
 
 const CHUNK = 64 * 1024;
@@ -130,7 +125,7 @@ export class Replication {
    */
   restored: { streamDb: number } | null = null;
 
-  constructor(readonly node: DataNode) {}
+  constructor(readonly node: NodeHost) {}
 
   get isReplica(): boolean {
     return this.primaryHost !== '';

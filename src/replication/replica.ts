@@ -21,8 +21,9 @@ import { loadRdb, runAsync } from '../persistence/rdb-file.js';
 import { RdbReader } from '../persistence/rdb-value.js';
 import { ReplayClient } from '../persistence/replay-client.js';
 import { activeSnapshot } from '../persistence/snapshot.js';
-import type { Replication } from './manager.js';
-import { encodeCommand } from './manager.js';
+import type { NodeHost } from '../commands/host.js';
+import { encodeCommand } from '../protocol/resp-command.js';
+import type { Backlog } from './backlog.js';
 import { RespReader } from '../protocol/resp-reader.js';
 
 /** The primary's stream is trusted: no authentication limits, any bulk length. */
@@ -76,6 +77,24 @@ class HandshakeReader {
   }
 }
 
+/**
+ * What the link needs of the replication state it feeds (the Replication manager implements
+ * it; the link never imports the manager, which owns the link).
+ */
+export interface ReplicationState {
+  readonly node: NodeHost;
+  replId: string;
+  offset: number;
+  readonly backlog: Backlog | null;
+  /** Append bytes applied from our primary to our own stream (backlog, sub-replicas). */
+  feedStream(b: Buffer): void;
+  disconnectPeers(): void;
+  /** Take the primary's replication ID and offset after a full sync. */
+  adoptPrimary(replId: string, offset: number): void;
+  /** A partial resync continued (+CONTINUE), possibly under a new replication ID. */
+  continued(newId: string | null): void;
+}
+
 export class PrimaryLink {
   state: LinkState = 'connect';
   private socket: Socket | null = null;
@@ -109,7 +128,7 @@ export class PrimaryLink {
   private wake: (() => void) | null = null;
 
   constructor(
-    private readonly repl: Replication,
+    private readonly repl: ReplicationState,
     readonly host: string,
     readonly port: number,
     /** Ask the target to promote itself (FAILOVER): PSYNC ... FAILOVER. */
@@ -516,7 +535,7 @@ export class PrimaryLink {
   }
 }
 
-type Config = Replication['node']['config'];
+type Config = NodeHost['config'];
 
 /** Whether replication links use TLS (tls-replication yes; the directive exists only with TLS support). */
 function tlsReplication(cfg: Config): boolean {

@@ -15,13 +15,13 @@
  * Persistence calls in through `ext.replicationState` (persistence/repl-stamp.ts): `stamp()`
  * is what SAVE/BGSAVE/AOF rewrites and AOF annotations record, `restore()` applies one.
  */
-import type { DataNode } from '../node.js';
+import type { NodeHost } from '../commands/host.js';
 import { log } from '../observe/events.js';
 import type { ReplicationStamp } from '../persistence/repl-stamp.js';
 import { Backlog } from './backlog.js';
 import type { Replication } from './manager.js';
 
-export function installReplicationRestore(node: DataNode, repl: Replication): void {
+export function installReplicationRestore(node: NodeHost, repl: Replication): void {
   node.ext.replicationState = {
     stamp: () => replicationStamp(repl),
     startsAsReplica: () => node.config.get('replicaof') !== '',

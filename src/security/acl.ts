@@ -10,7 +10,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import type { DataNode } from '../node.js';
+import type { NodeHost } from '../commands/host.js';
 import type { Client } from '../commands/context.js';
 import { aclCategoriesOf, keyPositions, F, type CommandSpec } from '../commands/spec.js';
 import { Err } from '../errors.js';
@@ -143,7 +143,7 @@ export class Acl {
   readonly index: CommandIndex;
   readonly log: LogEntry[] = [];
 
-  constructor(private readonly node: DataNode) {
+  constructor(private readonly node: NodeHost) {
     this.index = new CommandIndex(node.commands);
     this.users.set('default', this.defaultUser());
   }
@@ -535,7 +535,7 @@ declare module '../commands/context.js' {
 }
 
 /** Install the ACL: users from config/aclfile, requirepass, AUTH, the NOPERM guard. */
-export function installAcl(node: DataNode): Acl {
+export function installAcl(node: NodeHost): Acl {
   const acl = new Acl(node);
   node.ext.acl = acl;
   const config = node.config;

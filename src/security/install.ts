@@ -6,7 +6,7 @@
  */
 import tls from 'node:tls';
 import type net from 'node:net';
-import type { DataNode } from '../node.js';
+import type { NodeHost } from '../commands/host.js';
 import { listenAll, type BoundListener } from '../net/listener.js';
 import { setTlsClientOptionsProvider } from '../net/connect.js';
 import { log } from '../observe/events.js';
@@ -37,7 +37,7 @@ function isLoopback(bind: string): boolean {
   return b === 'localhost' || b.startsWith('127.') || b === '::1';
 }
 
-export function installSecurity(node: DataNode): void {
+export function installSecurity(node: NodeHost): void {
   const acl = installAcl(node);
   const config = node.config;
   let listeners: BoundListener[] = [];
