@@ -9,6 +9,9 @@ import { Keyspace, type Clock, type Database } from './keyspace/keyspace.js';
 import { activeExpireCycle } from './keyspace/expiry.js';
 import { Dispatcher } from './commands/dispatch.js';
 import { buildCommandTable } from './commands/table.js';
+import { persistenceCommands } from './persistence/commands.js';
+import { replicationCommands } from './replication/commands.js';
+import { aclCommands } from './security/acl-commands.js';
 import type {
   Client,
   ClientRegistry,
@@ -92,7 +95,7 @@ export class DataNode implements NodeHost {
 
   constructor(readonly config: ConfigStore) {
     this.keyspace = new Keyspace(config.int('databases'), this.clock);
-    this.commands = buildCommandTable();
+    this.commands = buildCommandTable([persistenceCommands, replicationCommands, aclCommands]);
     this.dispatch = new Dispatcher(this, this.commands);
     this.keyspace.hooks = {
       expired: (db, key) => {
@@ -153,12 +156,12 @@ export class DataNode implements NodeHost {
   }
 
   /** Accept a connection from any listener (plain or TLS). */
-  accept(socket: net.Socket, tls: boolean): void {
+  accept(socket: net.Socket, tls: boolean): Session | null {
     this.stats.totalConnections++;
     if (this.sessions.size >= this.config.int('maxclients')) {
       this.stats.rejectedConnections++;
       socket.end('-ERR max number of clients reached\r\n');
-      return;
+      return null;
     }
     const session = new Session(socket, this, this.dispatch, {
       limits: this.limits,
@@ -168,10 +171,11 @@ export class DataNode implements NodeHost {
     }, tls);
     if (this.config.get('protected-mode') === 'yes' && !this.authRequired() && !session.local) {
       socket.end(PROTECTED_MODE_DENIED);
-      return;
+      return null;
     }
     this.sessions.set(session.id, session);
     if (channels.clientConnected.hasSubscribers) channels.clientConnected.publish({ id: session.id, addr: session.addr, tls });
+    return session;
   }
 
   /** Whether a new connection must authenticate before running commands. */

@@ -8,7 +8,6 @@
 import type { Database, Keyspace, Clock } from '../keyspace/keyspace.js';
 import type { ReplyWriter } from '../protocol/resp-writer.js';
 import type { ConfigStore } from '../config/store.js';
-import type { CommandSpec } from './spec.js';
 
 /** Client flags, as CLIENT LIST's `flags=` letters describe them. */
 export interface ClientFlags {
@@ -208,3 +207,87 @@ export type NotifyClass =
   | 'stream' // t
   | 'keymiss' // m
   | 'new'; // n
+
+// The command table's types live here, beside Client and ServerContext, because they refer
+// to each other; spec.ts (defineCommand, flag bits) re-exports them.
+
+/** Redis's command flags (COMMAND INFO spells them the same, lower case). */
+export type CommandFlag =
+  | 'write'
+  | 'readonly'
+  | 'denyoom'
+  | 'module'
+  | 'admin'
+  | 'pubsub'
+  | 'noscript'
+  | 'blocking'
+  | 'loading'
+  | 'stale'
+  | 'skip_monitor'
+  | 'skip_slowlog'
+  | 'asking'
+  | 'fast'
+  | 'no_auth'
+  | 'may_replicate'
+  | 'sentinel'
+  | 'only_sentinel'
+  | 'no_mandatory_keys'
+  | 'protected'
+  | 'no_async_loading'
+  | 'no_multi'
+  | 'movablekeys'
+  | 'allow_busy';
+
+/** Command groups as COMMAND DOCS reports them. */
+export type CommandGroup =
+  | 'generic'
+  | 'string'
+  | 'list'
+  | 'set'
+  | 'sorted-set'
+  | 'hash'
+  | 'pubsub'
+  | 'transactions'
+  | 'connection'
+  | 'server'
+  | 'scripting'
+  | 'hyperloglog'
+  | 'cluster'
+  | 'sentinel'
+  | 'geo'
+  | 'stream'
+  | 'bitmap';
+
+export type Handler = (c: Client, argv: string[]) => void;
+
+export interface CommandSpec {
+  /** Lower-case name; for subcommands the subcommand alone (e.g. "get"). */
+  readonly name: string;
+  /** "config|get" for subcommands, else the name: what error texts and stats show. */
+  fullName: string;
+  /** Redis's rule: n means exactly n arguments (with the name), -n means at least n. */
+  readonly arity: number;
+  readonly flags: readonly CommandFlag[];
+  /** Legacy key positions: first key, last key (negative counts from the end), step. */
+  readonly firstKey: number;
+  readonly lastKey: number;
+  readonly step: number;
+  readonly group: CommandGroup;
+  /** Extra ACL categories beyond those implied by flags and group (e.g. 'dangerous'). */
+  readonly aclCategories: readonly string[];
+  readonly handler: Handler;
+  /** For commands whose keys are not at fixed positions (movablekeys). */
+  readonly getKeys?: (argv: readonly string[]) => number[];
+  readonly subcommands?: ReadonlyMap<string, CommandSpec>;
+  /** A container command that also runs alone (COMMAND without a subcommand). */
+  readonly bare: boolean;
+  readonly summary: string;
+  readonly since: string;
+  readonly complexity: string;
+  /** Bit set of flags, for the dispatcher's hot path. */
+  readonly bits: number;
+  /** The parent for a subcommand. */
+  parent?: CommandSpec;
+  /** Statistics for INFO commandstats. */
+  readonly stats: { calls: number; usec: number; rejected: number; failed: number };
+}

@@ -10,7 +10,6 @@
  */
 import type net from 'node:net';
 import type { Database } from '../keyspace/keyspace.js';
-import type { Session } from '../net/session.js';
 import type { Client, ServerContext } from './context.js';
 import type { Dispatcher } from './dispatch.js';
 
@@ -19,7 +18,7 @@ export type ShutdownOptions = { save?: boolean; now?: boolean; force?: boolean }
 export interface NodeHost extends ServerContext {
   readonly dispatch: Dispatcher;
   /** Open connections by client id. */
-  readonly sessions: ReadonlyMap<number, Session>;
+  readonly sessions: ReadonlyMap<number, Client>;
   /** Loading the dataset at start: commands without the `loading` flag get LOADING. */
   loading: boolean;
   /** Work before serving data (loading the AOF or RDB), in order. */
@@ -34,8 +33,11 @@ export interface NodeHost extends ServerContext {
   readonly shutdownHooks: ((opts: ShutdownOptions) => Promise<void> | void)[];
   /** The plain TCP port in use (0 if disabled). */
   readonly port: number;
-  /** Take a connection from any listener (the TLS listener hands its sockets here). */
-  accept(socket: net.Socket, tls: boolean): void;
+  /**
+   * Take a connection from any listener (the TLS listener hands its sockets here). Returns
+   * the client it became, or null when it was refused (maxclients, protected mode).
+   */
+  accept(socket: net.Socket, tls: boolean): Client | null;
   /** Whether a new connection must authenticate before running commands. */
   authRequired(): boolean;
 }

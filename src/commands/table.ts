@@ -17,14 +17,15 @@ import { pubsubCommands } from './pubsub.js';
 import { transactionCommands } from './transaction.js';
 import { clientCommands } from './client.js';
 import { debugCommands } from './debug.js';
-import { persistenceCommands } from './persistence.js';
-import { replicationCommands } from './replication.js';
-import { aclCommands } from './acl.js';
 import { functionCommands } from './function.js';
 import { hyperloglogCommands } from './hyperloglog.js';
 import { geoCommands } from './geo.js';
 
-export const allGroups: readonly (readonly CommandSpec[])[] = [
+/**
+ * The core groups. Subsystems that own commands (persistence, replication, ACL) export
+ * their group from their own folder; the composition root (src/node.ts) passes them in.
+ */
+export const coreGroups: readonly (readonly CommandSpec[])[] = [
   connectionCommands,
   stringCommands,
   bitmapCommands,
@@ -39,17 +40,14 @@ export const allGroups: readonly (readonly CommandSpec[])[] = [
   transactionCommands,
   clientCommands,
   debugCommands,
-  persistenceCommands,
-  replicationCommands,
-  aclCommands,
   hyperloglogCommands,
   functionCommands,
   geoCommands,
 ];
 
-export function buildCommandTable(): Map<string, CommandSpec> {
+export function buildCommandTable(subsystemGroups: readonly (readonly CommandSpec[])[] = []): Map<string, CommandSpec> {
   const table = new Map<string, CommandSpec>();
-  for (const group of allGroups) {
+  for (const group of [...coreGroups, ...subsystemGroups]) {
     for (const spec of group) {
       if (table.has(spec.name)) throw new Error(`command ${spec.name} registered twice`);
       table.set(spec.name, spec);

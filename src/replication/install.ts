@@ -16,7 +16,7 @@ import { F } from '../commands/spec.js';
 import type { NodeHost } from '../commands/host.js';
 import { getReplyGate, setReplyGate, type Session } from '../net/session.js';
 import { NO_REPLID, Replication } from './manager.js';
-import { cancelWait } from '../commands/replication.js';
+import { cancelWait } from './commands.js';
 import { installFailover } from './failover.js';
 import { installReplicationRestore } from './restore.js';
 

@@ -61,11 +61,8 @@ export function installSecurity(node: NodeHost): void {
         return;
       }
     }
-    node.accept(socket as unknown as net.Socket, true);
-    // The session just created is the last one in the map (accept is synchronous).
-    let session: import('../net/session.js').Session | undefined;
-    for (const s of node.sessions.values()) session = s;
-    if (!session || session.socket !== (socket as unknown as net.Socket)) return;
+    const session = node.accept(socket as unknown as net.Socket, true);
+    if (!session) return;
     if (config.get('tls-auth-clients-user') === 'cn' && socket.authorized) {
       const cn = commonNameOf(socket.getPeerCertificate()?.subject ? subjectText(socket.getPeerCertificate().subject) : null);
       if (cn) acl.authenticateByCertificate(session, cn);

@@ -4,11 +4,11 @@
  */
 import fs from 'node:fs';
 import { CommandError, Err } from '../errors.js';
-import { parseIntOrNull } from './args.js';
-import type { Client } from './context.js';
-import { defineCommand, type CommandSpec, type CommandDefinition } from './spec.js';
-import { replyHelp } from './client.js';
-import { ACL_CATEGORIES, AclError, genpass, type Acl } from '../security/acl.js';
+import { parseIntOrNull } from '../commands/args.js';
+import type { Client } from '../commands/context.js';
+import { defineCommand, type CommandSpec, type CommandDefinition } from '../commands/spec.js';
+import { replyHelp } from '../commands/client.js';
+import { ACL_CATEGORIES, AclError, genpass, type Acl } from './acl.js';
 
 const NO_ACLFILE =
   'ERR This Redis instance is not configured to use an ACL file. You may want to specify users via the ACL SETUSER command and then issue a CONFIG REWRITE (assuming you have a Redis configuration file set) in order to store users in the Redis configuration.';

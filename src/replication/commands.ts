@@ -4,10 +4,10 @@
  * (installed by src/replication/install.ts).
  */
 import { CommandError } from '../errors.js';
-import { parseInteger } from './args.js';
-import type { Client } from './context.js';
-import { defineCommand, type CommandSpec } from './spec.js';
-import type { Replication } from '../replication/manager.js';
+import { parseInteger } from '../commands/args.js';
+import type { Client } from '../commands/context.js';
+import { defineCommand, type CommandSpec } from '../commands/spec.js';
+import type { Replication } from './manager.js';
 
 function replication(c: Client): Replication {
   const r = c.server.ext.replication;
@@ -116,7 +116,7 @@ function failover(c: Client, argv: string[]): void {
   fo(c, argv, repl);
 }
 
-declare module './context.js' {
+declare module '../commands/context.js' {
   interface ServerExtensions {
     failover?: (c: Client, argv: string[], repl: Replication) => void;
   }

@@ -3,10 +3,10 @@
  * through c.server.ext.persistence (installed by src/persistence/install.ts).
  */
 import { CommandError, Err } from '../errors.js';
-import { is } from './args.js';
-import type { Client } from './context.js';
-import { defineCommand, type CommandSpec } from './spec.js';
-import type { PersistenceApi } from '../persistence/install.js';
+import { is } from '../commands/args.js';
+import type { Client } from '../commands/context.js';
+import { defineCommand, type CommandSpec } from '../commands/spec.js';
+import type { PersistenceApi } from './install.js';
 
 function persistence(c: Client): PersistenceApi {
   const p = c.server.ext.persistence;
