@@ -55,10 +55,12 @@ interface Opts {
   warmup: boolean;
   /** A compiled tree to run instead of dist/ (through bench/launch.mjs). */
   dist: string | undefined;
+  /** CONFIG SET name value pairs applied to both servers before measuring (--config). */
+  config: [string, string][];
 }
 
 function parseOpts(argv: string[]): Opts {
-  const o: Opts = { n: 200000, rounds: 2, clients: 50, tests: [...ISSUE2, ...ISSUE3], pipelines: [1, 16], warmup: true, dist: undefined };
+  const o: Opts = { n: 200000, rounds: 2, clients: 50, tests: [...ISSUE2, ...ISSUE3], pipelines: [1, 16], warmup: true, dist: undefined, config: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const v = () => {
@@ -74,6 +76,10 @@ function parseOpts(argv: string[]): Opts {
     else if (a === '--clients' || a === '-c') o.clients = Number(v());
     else if (a === '--tests' || a === '-t') o.tests = v().split(',');
     else if (a === '--pipelines' || a === '-P') o.pipelines = v().split(',').map(Number);
+    else if (a === '--config') {
+      const [name, ...rest] = v().split(' ');
+      o.config.push([name!, rest.join(' ')]);
+    }
     else throw new Error(`unknown option ${a}`);
   }
   return o;
@@ -129,6 +135,7 @@ async function main(): Promise<void> {
   const redis = await startRedis();
   const servers: Served[] = [dssm, redis];
   try {
+    for (const s of servers) for (const [name, value] of o.config) await command(s.port, ['CONFIG', 'SET', name, value]);
     const tests: string[] = [];
     const skipped: string[] = [];
     for (const t of o.tests) {
