@@ -232,8 +232,10 @@ export class Database {
    */
   evict(key: string): number {
     const before = this.dict.bytes;
-    if (!this.dict.delete(key)) return 0;
+    const hadKey = this.dict.delete(key);
+    // Both maps, always: a TTL without its key would otherwise be picked again and again.
     const hadTtl = this.expires.size !== 0 && this.expires.delete(key);
+    if (!hadKey) return hadTtl ? MAP_ENTRY_BYTES : 0;
     this.ks.dirty++;
     this.touched(key);
     return before - this.dict.bytes + (hadTtl ? MAP_ENTRY_BYTES : 0);
