@@ -55,10 +55,14 @@ interface Opts {
   warmup: boolean;
   /** A compiled tree to run instead of dist/ (through bench/launch.mjs). */
   dist: string | undefined;
+  /** CONFIG SET name value pairs applied to both servers before measuring (--config). */
+  config: [string, string][];
+  /** redis-benchmark -r: spread keys over this many (0: one key per test, the default). */
+  keyspace: number;
 }
 
 function parseOpts(argv: string[]): Opts {
-  const o: Opts = { n: 200000, rounds: 2, clients: 50, tests: [...ISSUE2, ...ISSUE3], pipelines: [1, 16], warmup: true, dist: undefined };
+  const o: Opts = { n: 200000, rounds: 2, clients: 50, tests: [...ISSUE2, ...ISSUE3], pipelines: [1, 16], warmup: true, dist: undefined, config: [], keyspace: 0 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const v = () => {
@@ -74,6 +78,11 @@ function parseOpts(argv: string[]): Opts {
     else if (a === '--clients' || a === '-c') o.clients = Number(v());
     else if (a === '--tests' || a === '-t') o.tests = v().split(',');
     else if (a === '--pipelines' || a === '-P') o.pipelines = v().split(',').map(Number);
+    else if (a === '--keyspace' || a === '-r') o.keyspace = Number(v());
+    else if (a === '--config') {
+      const [name, ...rest] = v().split(' ');
+      o.config.push([name!, rest.join(' ')]);
+    }
     else throw new Error(`unknown option ${a}`);
   }
   return o;
@@ -89,6 +98,7 @@ interface Sample {
 /** One redis-benchmark run of one test; null if the test produced no row (failed). */
 function runBenchmark(s: Served, test: string, o: Opts, pipeline: number): Sample | null {
   const args = ['-h', '127.0.0.1', '-p', String(s.port), '-c', String(o.clients), '-n', String(o.n), '-P', String(pipeline), '-t', test, '--csv'];
+  if (o.keyspace > 0) args.push('-r', String(o.keyspace));
   const cpu0 = cpuTime(s.pid);
   const r = spawnSync('redis-benchmark', args, { encoding: 'utf8', timeout: 600_000 });
   const cpu1 = cpuTime(s.pid);
@@ -129,6 +139,7 @@ async function main(): Promise<void> {
   const redis = await startRedis();
   const servers: Served[] = [dssm, redis];
   try {
+    for (const s of servers) for (const [name, value] of o.config) await command(s.port, ['CONFIG', 'SET', name, value]);
     const tests: string[] = [];
     const skipped: string[] = [];
     for (const t of o.tests) {

@@ -15,10 +15,11 @@ import { installPersistence } from './persistence/install.js';
 import { installReplication } from './replication/install.js';
 import { installSecurity } from './security/install.js';
 import { installMetrics } from './observe/metrics.js';
+import { installMaxmemory } from './commands/maxmemory.js';
 
 type Installer = (node: NodeHost) => void;
 
-const installers: Installer[] = [installLatency, installSlowlog, installDebugGuard, installCoreInfo, installBlocking, installPubSub, installTransactions, installPersistence, installSecurity, installReplication, installMetrics];
+const installers: Installer[] = [installLatency, installSlowlog, installDebugGuard, installCoreInfo, installBlocking, installPubSub, installTransactions, installPersistence, installSecurity, installReplication, installMaxmemory, installMetrics];
 
 export function installServerFeatures(node: NodeHost): void {
   for (const install of installers) install(node);

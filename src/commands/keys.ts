@@ -22,12 +22,11 @@
  * COUNT is the number of keys examined per call (Redis: buckets), so a call returns at
  * most COUNT keys; the cursor is 0 exactly when the iteration is complete.
  *
- * OBJECT IDLETIME / FREQ. dssm keeps no per-key access time: a parallel Map of access
- * times costs ~30-37 bytes per key (about a third more for small keys; 93 bytes/key
- * baseline for "key:N" -> "value:N") and doubles the cost of each key lookup (one
- * Map.set per read, ~200 ns on a 1M-key map). IDLETIME therefore answers 0 and FREQ
- * answers LFU_INIT_VAL (5), with Redis's errors for the wrong maxmemory policy;
- * RESTORE accepts and validates IDLETIME/FREQ and ignores their values.
+ * OBJECT IDLETIME / FREQ read the access stamps the keyspace keeps while the
+ * maxmemory-policy is an LRU or LFU one (keyspace/memory.ts). Under other policies dssm
+ * stamps nothing (a stamp per string key costs a Map entry, ~37 bytes, and a Map.set per
+ * lookup), so IDLETIME answers the time since the policy last changed, or 0 when none
+ * was ever LRU/LFU. RESTORE accepts and validates IDLETIME/FREQ and ignores their values.
  */
 import { CommandError, Err } from '../errors.js';
 import { typeOf, type Database, type RValue } from '../keyspace/keyspace.js';
@@ -40,6 +39,7 @@ import {
   type EncodingLimits,
 } from '../persistence/rdb-value.js';
 import { globMatch } from '../util/glob.js';
+import { AccessMode } from '../keyspace/memory.js';
 import { is, parseI64, parseIntOrNull } from './args.js';
 import { encodingOfString } from './string.js';
 import type { Client } from './context.js';
@@ -444,8 +444,13 @@ function randomkey(c: Client): void {
 
 const OBJ_SHARED_INTEGERS = 10000;
 
+/** OBJECT looks keys up without counting an access (Redis's LOOKUP_NOTOUCH). */
 function objectLookup(c: Client, argv: string[]): RValue | undefined {
-  return c.db.read(argv[2]!);
+  const v = c.db.peek(argv[2]!);
+  const stats = c.server.keyspace.stats;
+  if (v === undefined) stats.keyspaceMisses++;
+  else stats.keyspaceHits++;
+  return v;
 }
 
 function objectEncoding(c: Client, argv: string[]): void {
@@ -466,7 +471,7 @@ function objectFreq(c: Client, argv: string[]): void {
       'ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.',
     );
   }
-  c.reply.int(5);
+  c.reply.int(c.server.keyspace.access.lfuDecay(c.db.dict.stampOf(argv[2]!, v)));
 }
 
 function objectIdletime(c: Client, argv: string[]): void {
@@ -477,7 +482,9 @@ function objectIdletime(c: Client, argv: string[]): void {
       'ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.',
     );
   }
-  c.reply.int(0);
+  const access = c.server.keyspace.access;
+  const stamp = c.db.dict.stampOf(argv[2]!, v);
+  c.reply.int(access.mode === AccessMode.Off && stamp === 0 ? 0 : Math.floor(access.idleMs(stamp) / 1000));
 }
 
 function objectRefcount(c: Client, argv: string[]): void {

@@ -12,6 +12,7 @@
  *   a TTL, as absolute Unix times in milliseconds.
  */
 import { channels } from '../observe/events.js';
+import { AccessMode, AccessTracking, KeyDict, MAP_ENTRY_BYTES } from './memory.js';
 
 /** The types a key can hold, as TYPE reports them. */
 export type RType = 'string' | 'list' | 'set' | 'zset' | 'hash' | 'stream';
@@ -27,6 +28,11 @@ export interface RObject {
   clone(): RObject;
   /** Approximate bytes used, for MEMORY USAGE. */
   memoryUsage(): number;
+  /** Access stamp (LRU clock or LFU counter; 0: never stamped), see keyspace/memory.ts. */
+  lru: number;
+  /** Cached estimate of the bytes this value holds in dssm, and the element count it was made at. */
+  mem: number;
+  memCount: number;
 }
 
 export type RValue = string | RObject;
@@ -54,8 +60,8 @@ export interface Clock {
 }
 
 export class Database {
-  /** Keys and values. Not readonly: SWAPDB exchanges whole maps. */
-  dict = new Map<string, RValue>();
+  /** Keys and values, with their byte estimate and access stamps. Not readonly: SWAPDB exchanges whole maps. */
+  dict: KeyDict;
   /** Absolute expiry times (ms) of the keys that have one. */
   expires = new Map<string, number>();
   /** Keys watched by clients (WATCH), with a count of watchers; empty means nothing to do. */
@@ -66,7 +72,9 @@ export class Database {
   constructor(
     readonly id: number,
     private readonly ks: Keyspace,
-  ) {}
+  ) {
+    this.dict = new KeyDict(ks.access);
+  }
 
   get size(): number {
     return this.dict.size;
@@ -85,7 +93,21 @@ export class Database {
       this.expire(key);
       return undefined;
     }
+    const access = this.ks.access;
+    if (access.mode !== AccessMode.Off) this.dict.touch(key, v, access);
     return v;
+  }
+
+  /** The value at key without counting an access (OBJECT, eviction): lazy expiry still applies. */
+  peek(key: string): RValue | undefined {
+    const access = this.ks.access;
+    const mode = access.mode;
+    access.mode = AccessMode.Off;
+    try {
+      return this.get(key);
+    } finally {
+      access.mode = mode;
+    }
   }
 
   /** Lookup for reading: like get(), and counts keyspace hits and misses (INFO stats). */
@@ -157,6 +179,7 @@ export class Database {
 
   /** Signal that a value was modified in place (list push, hash set, ...). */
   modified(key: string): void {
+    this.dict.resized(key);
     this.ks.dirty++;
     this.touched(key);
   }
@@ -202,6 +225,27 @@ export class Database {
     return { keys: this.dict.size, expires: this.expires.size, avgTtl: 0 };
   }
 
+  /**
+   * Remove key for maxmemory (evict.c's dbSyncDelete): no lazy-expiry check, no
+   * notification here (the evictor sends `evicted` and propagates the DEL). Returns the
+   * estimated bytes freed.
+   */
+  evict(key: string): number {
+    const before = this.dict.bytes;
+    const hadKey = this.dict.delete(key);
+    // Both maps, always: a TTL without its key would otherwise be picked again and again.
+    const hadTtl = this.expires.size !== 0 && this.expires.delete(key);
+    if (!hadKey) return hadTtl ? MAP_ENTRY_BYTES : 0;
+    this.ks.dirty++;
+    this.touched(key);
+    return before - this.dict.bytes + (hadTtl ? MAP_ENTRY_BYTES : 0);
+  }
+
+  /** Estimated bytes this database holds: entries, TTLs and access stamps. */
+  memoryBytes(): number {
+    return this.dict.bytes + (this.expires.size + (this.dict.stamps?.size ?? 0)) * MAP_ENTRY_BYTES;
+  }
+
   /** Iterate over live (unexpired) keys without expiring them. */
   *liveKeys(): IterableIterator<string> {
     const now = this.ks.clock.now;
@@ -236,6 +280,8 @@ export class Keyspace {
   applyingPrimary = false;
   /** When true, every modification reaches hooks.modified (not only watched keys). */
   trackAllModifications = false;
+  /** Access stamping for LRU/LFU eviction (mode from maxmemory-policy). */
+  readonly access: AccessTracking;
   readonly stats: KeyspaceStats = {
     expiredKeys: 0,
     expiredStalePerc: 0,
@@ -248,6 +294,7 @@ export class Keyspace {
     databases: number,
     readonly clock: Clock,
   ) {
+    this.access = new AccessTracking(clock);
     this.dbs = [];
     for (let i = 0; i < databases; i++) this.dbs.push(new Database(i, this));
   }
@@ -269,6 +316,26 @@ export class Keyspace {
     [da.expires, dbb.expires] = [dbb.expires, da.expires];
     touch();
     this.dirty++;
+  }
+
+  /**
+   * Switch access stamping (maxmemory-policy changed family). Stamps of the old kind mean
+   * nothing to the new one: string keys' stamps are dropped, and every key reads as
+   * accessed when tracking started (aggregates' fields are left, as Redis leaves `lru`).
+   */
+  setAccessMode(mode: AccessMode): void {
+    const access = this.access;
+    if (access.mode === mode) return;
+    access.mode = mode;
+    access.defaultStamp = mode === AccessMode.Off ? 0 : access.fresh();
+    for (const db of this.dbs) db.dict.stamps = null;
+  }
+
+  /** Estimated bytes of the whole dataset (used_memory_dataset's basis). */
+  memoryBytes(): number {
+    let n = 0;
+    for (const db of this.dbs) n += db.memoryBytes();
+    return n;
   }
 
   totalKeys(): number {

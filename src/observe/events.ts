@@ -26,6 +26,8 @@ export const channels = {
   command: diagnostics_channel.channel('dssm:command'),
   /** { db, key } when a key is expired by lazy or active expiry. */
   expired: diagnostics_channel.channel('dssm:keyspace:expired'),
+  /** { db, key, bytes } when a key is evicted because of maxmemory. */
+  evicted: diagnostics_channel.channel('dssm:keyspace:evicted'),
 } as const;
 
 /** Publish a log line through the log channel. */

@@ -62,13 +62,26 @@ export function installCoreInfo(node: NodeHost): void {
   });
   s.set('memory', () => {
     const m = process.memoryUsage();
-    const used = m.heapUsed + m.external + m.arrayBuffers;
     const maxmemory = node.config.int('maxmemory');
+    // used_memory is dssm's own count (commands/maxmemory.ts): the heap at start, the
+    // dataset estimate, client buffers and the backlog. Without it (a node built without
+    // the maxmemory feature), the V8 figures.
+    const u = node.ext.memory?.usage() ?? {
+      used: m.heapUsed + m.external + m.arrayBuffers,
+      startup: baseline,
+      dataset: Math.max(0, m.heapUsed - baseline),
+      clientsNormal: 0,
+      clientsReplicas: 0,
+      backlog: 0,
+      aofBuffer: 0,
+      notCounted: 0,
+    };
+    const used = u.used;
     const peakValue = peak.update(used);
-    const startup = baseline;
-    const dataset = Math.max(0, used - startup);
-    let clientsNormal = 0;
-    for (const c of node.sessions.values()) if (!c.flags.replica) clientsNormal += c.queryBufferBytes() + c.outputBufferBytes();
+    const startup = u.startup;
+    const overhead = startup + u.clientsNormal + u.clientsReplicas + u.backlog + u.aofBuffer;
+    const dataset = Math.max(0, used - overhead);
+    const clientsNormal = u.clientsNormal;
     const lua = 31744;
     return [
       ['used_memory', used],
@@ -78,10 +91,10 @@ export function installCoreInfo(node: NodeHost): void {
       ['used_memory_peak', peakValue],
       ['used_memory_peak_human', human(peakValue)],
       ['used_memory_peak_perc', `${((used / Math.max(1, peakValue)) * 100).toFixed(2)}%`],
-      ['used_memory_overhead', startup + clientsNormal],
+      ['used_memory_overhead', overhead],
       ['used_memory_startup', startup],
       ['used_memory_dataset', dataset],
-      ['used_memory_dataset_perc', `${((dataset / Math.max(1, used)) * 100).toFixed(2)}%`],
+      ['used_memory_dataset_perc', `${((dataset / Math.max(1, used - startup)) * 100).toFixed(2)}%`],
       ['allocator_allocated', m.heapUsed],
       ['allocator_active', m.heapTotal],
       ['allocator_resident', m.rss],
@@ -111,13 +124,13 @@ export function installCoreInfo(node: NodeHost): void {
       ['rss_overhead_bytes', 0],
       ['mem_fragmentation_ratio', (m.rss / Math.max(1, used)).toFixed(2)],
       ['mem_fragmentation_bytes', m.rss - used],
-      ['mem_not_counted_for_evict', 0],
-      ['mem_replication_backlog', 0],
-      ['mem_total_replication_buffers', 0],
-      ['mem_clients_slaves', 0],
+      ['mem_not_counted_for_evict', u.notCounted],
+      ['mem_replication_backlog', u.backlog],
+      ['mem_total_replication_buffers', u.backlog + u.clientsReplicas],
+      ['mem_clients_slaves', u.clientsReplicas],
       ['mem_clients_normal', clientsNormal],
       ['mem_cluster_links', 0],
-      ['mem_aof_buffer', 0],
+      ['mem_aof_buffer', u.aofBuffer],
       ['mem_allocator', 'v8'],
       ['active_defrag_running', 0],
       ['lazyfree_pending_objects', 0],
@@ -149,8 +162,8 @@ export function installCoreInfo(node: NodeHost): void {
       ['expire_cycle_cpu_milliseconds', 0],
       ['evicted_keys', st.evictedKeys],
       ['evicted_clients', st.evictedClients],
-      ['total_eviction_exceeded_time', 0],
-      ['current_eviction_exceeded_time', 0],
+      ['total_eviction_exceeded_time', node.ext.memory?.evictor.totalExceededMs() ?? 0],
+      ['current_eviction_exceeded_time', node.ext.memory?.evictor.currentExceededMs() ?? 0],
       ['keyspace_hits', ks.keyspaceHits],
       ['keyspace_misses', ks.keyspaceMisses],
       ['pubsub_channels', 0],

@@ -23,6 +23,10 @@ export interface HashLimits {
 
 export class RHash implements RObject {
   readonly type = 'hash' as const;
+  /** Access stamp and memory estimate, kept by the keyspace (keyspace/memory.ts). */
+  lru = 0;
+  mem = 0;
+  memCount = 0;
   readonly slots = new Slots(true);
   /** Still "listpack" encoded (small); becomes false once, never true again. */
   private compact = true;

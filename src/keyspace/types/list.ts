@@ -16,6 +16,10 @@ const MIN_CAPACITY = 8;
 
 export class RList implements RObject {
   readonly type = 'list' as const;
+  /** Access stamp and memory estimate, kept by the keyspace (keyspace/memory.ts). */
+  lru = 0;
+  mem = 0;
+  memCount = 0;
   private buf: (string | undefined)[] = new Array<string | undefined>(MIN_CAPACITY);
   private mask = MIN_CAPACITY - 1;
   private head = 0;

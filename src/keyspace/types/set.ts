@@ -44,6 +44,10 @@ function compareInts(a: string, b: string): number {
 
 export class RSet implements RObject {
   readonly type = 'set' as const;
+  /** Access stamp and memory estimate, kept by the keyspace (keyspace/memory.ts). */
+  lru = 0;
+  mem = 0;
+  memCount = 0;
   /** The intset encoding: sorted canonical integers; null once converted. */
   private ints: string[] | null = [];
   /** The hashtable encoding; null while an intset. */

@@ -367,6 +367,10 @@ const DEFAULT_LIMITS: ZSetLimits = { entries: 128, value: 64 };
 
 export class RZSet implements RObject {
   readonly type = 'zset' as const;
+  /** Access stamp and memory estimate, kept by the keyspace (keyspace/memory.ts). */
+  lru = 0;
+  mem = 0;
+  memCount = 0;
   /** member → score. */
   readonly scores = new Map<string, number>();
   readonly zsl = new SkipList();
