@@ -12,7 +12,7 @@
  * dssm writes out every event-loop turn) are not counted against maxmemory: the DELs
  * that evictions propagate would otherwise feed more evictions.
  */
-import type { DataNode } from '../node.js';
+import type { NodeHost } from './host.js';
 import type { Database } from '../keyspace/keyspace.js';
 import { accessModeOf, Evictor, EvictResult, type MaxmemoryPolicy } from '../keyspace/evict.js';
 import { Err } from '../errors.js';
@@ -47,7 +47,7 @@ declare module './context.js' {
 /** Commands that still run under OOM inside MULTI (Redis lets these through). */
 const MULTI_ALLOWED = new Set(['exec', 'discard', 'quit', 'reset']);
 
-export function installMaxmemory(node: DataNode): void {
+export function installMaxmemory(node: NodeHost): void {
   const ks = node.keyspace;
   const config = node.config;
   const startup = process.memoryUsage().heapUsed;

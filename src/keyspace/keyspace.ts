@@ -14,32 +14,8 @@
 import { channels } from '../observe/events.js';
 import { AccessMode, AccessTracking, KeyDict, MAP_ENTRY_BYTES } from './memory.js';
 
-/** The types a key can hold, as TYPE reports them. */
-export type RType = 'string' | 'list' | 'set' | 'zset' | 'hash' | 'stream';
-
-/** A value of any non-string type. Implemented in keyspace/types/. */
-export interface RObject {
-  readonly type: Exclude<RType, 'string'>;
-  /** OBJECT ENCODING's answer, by Redis's rules for this value's size. */
-  encoding(): string;
-  /** Number of elements (for INFO, MEMORY USAGE and lazy-free decisions). */
-  size(): number;
-  /** Deep copy, for COPY. */
-  clone(): RObject;
-  /** Approximate bytes used, for MEMORY USAGE. */
-  memoryUsage(): number;
-  /** Access stamp (LRU clock or LFU counter; 0: never stamped), see keyspace/memory.ts. */
-  lru: number;
-  /** Cached estimate of the bytes this value holds in dssm, and the element count it was made at. */
-  mem: number;
-  memCount: number;
-}
-
-export type RValue = string | RObject;
-
-export function typeOf(v: RValue): RType {
-  return typeof v === 'string' ? 'string' : v.type;
-}
+export { typeOf, type RObject, type RType, type RValue } from './value.js';
+import type { RValue } from './value.js';
 
 /**
  * What the keyspace tells the rest of the server. The composition root wires these to

@@ -23,7 +23,7 @@
  * or LFU one (about 37 bytes a key, counted in used_memory). With any other policy
  * nothing is stamped and the hot path pays one test.
  */
-import type { RObject, RValue } from './keyspace.js';
+import type { RObject, RValue } from './value.js';
 
 /** Redis's LRU clock: seconds, 24 bits, wrapping (LRU_CLOCK_MAX, LRU_CLOCK_RESOLUTION 1000). */
 export const LRU_CLOCK_MAX = (1 << 24) - 1;
