@@ -19,6 +19,7 @@ const subcommands: Record<string, () => Promise<Register>> = {
   status: async () => (await import('./status.js')).registerStatus,
   failover: async () => (await import('./failover.js')).registerFailover,
   k8s: async () => (await import('./k8s.js')).registerK8s,
+  upgrade: async () => (await import('./upgrade.js')).registerUpgrade,
 };
 
 export async function run(argv: string[]): Promise<void> {

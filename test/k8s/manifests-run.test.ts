@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { canRunPods, Cluster } from './kubelet.js';
+import { lost, Writer } from './writer.js';
 
 const BIN = new URL('../../bin/dssm.js', import.meta.url).pathname;
 const NS = 'dssmtest';
@@ -37,41 +38,6 @@ async function until<T>(what: string, fn: () => Promise<T | null | undefined | f
   throw new Error(`timed out waiting for ${what} ${lastErr}`);
 }
 
-/** Sequential writes through the sentinel Service; records which were acknowledged and the longest gap. */
-class Writer {
-  acked: string[] = [];
-  errors = 0;
-  longestPauseMs = 0;
-  private running = true;
-  private done: Promise<void>;
-
-  constructor(private readonly client: Redis, prefix: string) {
-    this.done = (async () => {
-      let i = 0;
-      let last = performance.now();
-      while (this.running) {
-        const key = `${prefix}:${i++}`;
-        try {
-          if ((await this.client.set(key, String(i))) === 'OK') {
-            const now = performance.now();
-            this.longestPauseMs = Math.max(this.longestPauseMs, now - last);
-            last = now;
-            this.acked.push(key);
-          }
-        } catch {
-          this.errors++;
-          await sleep(20);
-        }
-      }
-    })();
-  }
-
-  async stop(): Promise<void> {
-    this.running = false;
-    await this.done;
-  }
-}
-
 export function sentinelClient(tlsDir: string, release: string): Redis {
   const tls = { ca: readFileSync(join(tlsDir, 'dssm-ca.crt')), cert: readFileSync(join(tlsDir, 'proxy.crt')), key: readFileSync(join(tlsDir, 'proxy.key')) };
   return new Redis({
@@ -86,18 +52,7 @@ export function sentinelClient(tlsDir: string, release: string): Redis {
     sentinelRetryStrategy: () => 200,
     retryStrategy: () => 100,
     lazyConnect: false,
-  });
-}
-
-/** Check that every acknowledged key reads back from the current primary. */
-async function lost(client: Redis, keys: string[]): Promise<number> {
-  let missing = 0;
-  for (let i = 0; i < keys.length; i += 500) {
-    const batch = keys.slice(i, i + 500);
-    const vals = await client.mget(...batch);
-    missing += vals.filter((v) => v === null).length;
-  }
-  return missing;
+  }).on('error', () => {});
 }
 
 export interface Deployed {
@@ -141,7 +96,7 @@ export async function deploy(valuesYaml: string): Promise<Deployed> {
 /** The primary as the sentinels behind the Service name it, with its replica count. */
 export async function topology(d: Deployed): Promise<{ primary: string; replicas: number; sentinels: number }> {
   const tls = { ca: readFileSync(join(d.tlsDir, 'dssm-ca.crt')), cert: readFileSync(join(d.tlsDir, 'proxy.crt')), key: readFileSync(join(d.tlsDir, 'proxy.key')) };
-  const s = new Redis({ host: `${d.release}-sentinel.${NS}.svc.cluster.local`, port: 26379, tls, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  const s = new Redis({ host: `${d.release}-sentinel.${NS}.svc.cluster.local`, port: 26379, tls, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null }).on('error', () => {});
   try {
     await s.connect();
     const m = (await s.call('SENTINEL', 'MASTER', 'dssm')) as string[];
