@@ -8,18 +8,18 @@
  *   keyspace    keyspace/
  *   core        commands/ (context, spec, dispatch, host, the command groups)
  *   net         net/ (sessions, listeners, outgoing links)
- *   subsystems  persistence/ replication/ security/ pubsub/ observe/ (the rest) sentinel/ egress/ k8s/
- *   root        node.ts features.ts deploy/
- *   cli         cli/
+ *   subsystems  persistence/ replication/ security/ pubsub/ observe/ (the rest) sentinel/ egress/
+ *   root        node.ts features.ts deploy/ k8s/ (manifests, the in-pod hooks)
+ *   cli         cli/, k8s/runtime.ts (a pod's entrypoint: it starts `dssm server` / `dssm sentinel`)
  */
 const BASE = '^src/(errors|version)\\.ts$|^src/(util|types)/|^src/observe/(events|log)\\.ts$';
 const PROTOCOL = '^src/(protocol|config)/';
 const KEYSPACE = '^src/keyspace/';
 const CORE = '^src/commands/';
 const NET = '^src/net/';
-const SUBSYSTEMS = '^src/(persistence|replication|security|pubsub|observe|sentinel|egress|k8s)/';
-const ROOT = '^src/(node|features)\\.ts$|^src/deploy/';
-const CLI = '^src/cli/';
+const SUBSYSTEMS = '^src/(persistence|replication|security|pubsub|observe|sentinel|egress)/';
+const ROOT = '^src/(node|features)\\.ts$|^src/deploy/|^src/k8s/(?!runtime\\.ts$)';
+const CLI = '^src/cli/|^src/k8s/runtime\\.ts$';
 
 /** A rule: modules matching `from` may not import modules matching `to` (minus `except`; the base layer is open to all). */
 function layer(name, comment, from, to, except) {

@@ -18,6 +18,8 @@ const subcommands: Record<string, () => Promise<Register>> = {
   up: async () => (await import('./up.js')).registerUp,
   status: async () => (await import('./status.js')).registerStatus,
   failover: async () => (await import('./failover.js')).registerFailover,
+  k8s: async () => (await import('./k8s.js')).registerK8s,
+  upgrade: async () => (await import('./upgrade.js')).registerUpgrade,
 };
 
 export async function run(argv: string[]): Promise<void> {

@@ -147,7 +147,10 @@ export function installSecurity(node: NodeHost): void {
   node.shutdownHooks.push(async () => {
     watcher?.stop();
     if (expiryTimer) clearInterval(expiryTimer);
-    await Promise.all(listeners.map((l) => new Promise<void>((r) => l.server.close(() => r()))));
+    // Stop accepting, without waiting: close() calls back only once every connection is
+    // gone, and the node ends the client connections after its shutdown hooks, so awaiting
+    // here hung a TLS-only node's SIGTERM for as long as a sentinel or client stayed connected.
+    for (const l of listeners) l.server.close();
     listeners = [];
   });
 }
