@@ -2,20 +2,24 @@
  * A lossless manual switchover through the sentinels (`dssm failover`).
  *
  * 1. Ask the sentinels for the primary; pick the replica with the highest offset (or --to).
- * 2. Steer the sentinels to that replica: replica-priority 0 on every other data node (and
- *    their sentinel links closed, so the sentinels re-read INFO at once).
+ * 2. Steer the sentinels to that replica: replica-priority 0 on every other data node. A
+ *    dssm sentinel reads every replica's INFO when it gets SENTINEL FAILOVER, so it sees
+ *    them at once; with any other sentinel (redis-sentinel), their sentinel links are closed
+ *    so the sentinels re-read INFO, and we wait until every sentinel reports the priorities.
  * 3. `CLIENT PAUSE ... WRITE` on the primary, then wait until the target's acknowledged
- *    offset reaches the primary's: from here nothing acknowledged can be lost.
+ *    offset reaches the primary's (WAIT makes the primary ask its replicas for an ACK at
+ *    once instead of at their next one-second ACK): from here nothing acknowledged can be lost.
  * 4. `SENTINEL FAILOVER` on one sentinel: the only eligible replica is the target. A dssm
  *    sentinel switches with the primary's FAILOVER TO (coordinated); any sentinel's plain
  *    REPLICAOF NO ONE is as safe here, since the primary holds writes. It bumps the epoch and
  *    announces +switch-master; the other sentinels follow. (FAILOVER TO alone would leave the
  *    sentinels naming the old primary until down-after + 20 s, and then a failover of their
  *    own that cannot pick a node already reporting role master.)
- * 5. Wait until every sentinel that answers names the target and the old primary reports
+ * 5. Wait until every sentinel that answers names the target in SENTINEL MASTER (the failover
+ *    is over there) and the old primary reports
  *    role slave; unpause (held writes then get READONLY) and restore the priorities.
  */
-import { addrText, call, commaFields, infoMap, parseAddr, ReplyError, sameAddr, sleep, withLink, type Addr } from './link.js';
+import { addrText, call, commaFields, fieldMap, infoMap, parseAddr, ReplyError, sameAddr, sleep, withLink, type Addr } from './link.js';
 import { primaryFromSentinels, querySentinel } from './topology.js';
 import type { Target } from './deployment.js';
 
@@ -76,31 +80,38 @@ export async function switchover(t: Target, o: SwitchoverOptions): Promise<Switc
     for (const s of saved) await call(s.addr, t.link, 'CONFIG', 'SET', 'replica-priority', s.priority).catch(() => {});
   };
   try {
-    for (const a of others) {
-      const r = await call(a, t.link, 'CONFIG', 'GET', 'replica-priority');
-      const prev = Array.isArray(r) && r.length === 2 ? String(r[1]) : '100';
-      await call(a, t.link, 'CONFIG', 'SET', 'replica-priority', '0');
-      saved.push({ addr: a, priority: prev });
-    }
+    await Promise.all(
+      others.map(async (a) => {
+        const r = await call(a, t.link, 'CONFIG', 'GET', 'replica-priority');
+        const prev = Array.isArray(r) && r.length === 2 ? String(r[1]) : '100';
+        await call(a, t.link, 'CONFIG', 'SET', 'replica-priority', '0');
+        saved.push({ addr: a, priority: prev });
+      }),
+    );
     const otherReplicas = others.slice(1);
-    if (otherReplicas.length > 0) {
-      for (const a of otherReplicas) await closeSentinelLinks(t, a);
+    // A dssm sentinel reads every replica's INFO when asked for SENTINEL FAILOVER; another
+    // (redis-sentinel) decides from its last poll, so it must have seen the priorities first.
+    const refreshOnRequest = (await Promise.all(t.sentinels.map((s) => isDssmSentinel(s, t)))).every(Boolean);
+    if (otherReplicas.length > 0 && !refreshOnRequest) {
+      await Promise.all(otherReplicas.map((a) => closeSentinelLinks(t, a)));
       const deadline = performance.now() + 8000;
       for (;;) {
         const views = await Promise.all(t.sentinels.map((s) => querySentinel(s, t.masterName, t.sentinelLink)));
         const stale = views.filter((v) => v.ok && otherReplicas.some((a) => v.replicas?.some((r) => sameAddr(parseAddr(r.addr, 0), a) && r.priority !== 0)));
         if (stale.length === 0) break;
         if (performance.now() > deadline) throw new Error(`sentinels ${stale.map((v) => v.addr).join(', ')} did not see replica-priority 0 on the other replicas in time`);
-        await sleep(100);
+        await sleep(20);
       }
+      log(`the sentinels see replica-priority 0 on the other nodes`);
     }
 
-    // 3. Hold writes on the primary (replication and admin commands go on) until the target
-    //    has everything acknowledged so far.
     const s0 = performance.now();
     await call(primary, t.link, 'CLIENT', 'PAUSE', o.timeoutMs + (o.settleMs ?? 30_000), 'WRITE');
     paused = true;
     for (;;) {
+      // Replicas acknowledge once a second on their own; WAIT makes the primary ask them now
+      // (REPLCONF GETACK), so the target's offset is known within a round trip.
+      await call(primary, t.link, 'WAIT', String(replicas.length), '50').catch(() => {});
       const f = await nodeInfo(t, primary);
       const want = Number(f.get('master_repl_offset'));
       let have = -1;
@@ -111,7 +122,6 @@ export async function switchover(t: Target, o: SwitchoverOptions): Promise<Switc
       }
       if (have >= want) break;
       if (performance.now() - s0 > o.timeoutMs) throw new Error(`${addrText(target.addr)} did not reach the primary's offset ${want} within ${o.timeoutMs} ms (at ${have}); nothing changed`);
-      await sleep(10);
     }
     log(`writes held on ${addrText(primary)}; ${addrText(target.addr)} has its offset after ${(performance.now() - s0).toFixed(0)} ms`);
 
@@ -140,19 +150,21 @@ export async function switchover(t: Target, o: SwitchoverOptions): Promise<Switc
     //    already names the promoted replica while the failover runs.)
     let agreeing = 0;
     for (;;) {
-      const views = (await Promise.all(t.sentinels.map((s) => querySentinel(s, t.masterName, t.sentinelLink)))).filter((v) => v.ok);
-      agreeing = views.filter((v) => v.primary && sameAddr(parseAddr(v.primary, 0), target.addr)).length;
-      if (views.length > 0 && agreeing === views.length) break;
-      if (performance.now() > settleDeadline) throw new Error(`the sentinels did not all name ${addrText(target.addr)} in time (${agreeing}/${views.length})`);
-      await sleep(50);
+      const named = await Promise.all(t.sentinels.map((s) => masterAddrOf(s, t)));
+      const answering = named.filter((a) => a !== null);
+      agreeing = answering.filter((a) => sameAddr(a, target.addr)).length;
+      if (answering.length > 0 && agreeing === answering.length) break;
+      if (performance.now() > settleDeadline) throw new Error(`the sentinels did not all name ${addrText(target.addr)} in time (${agreeing}/${answering.length})`);
+      await sleep(20);
     }
+    log(`every sentinel names ${addrText(target.addr)}`);
     // The old primary must be a replica before it takes writes again.
     for (;;) {
       const f = await nodeInfo(t, primary).catch(() => null);
       if (f && f.get('role') === 'slave') break;
       if (f && performance.now() > settleDeadline - 5000) await call(primary, t.link, 'REPLICAOF', target.addr.host, target.addr.port).catch(() => {});
       if (performance.now() > settleDeadline) throw new Error(`${addrText(primary)} still reports role master; writes stay held there`);
-      await sleep(50);
+      await sleep(20);
     }
     const switchMs = performance.now() - s0;
     const totalMs = performance.now() - t0;
@@ -161,6 +173,18 @@ export async function switchover(t: Target, o: SwitchoverOptions): Promise<Switc
     if (paused) await call(primary, t.link, 'CLIENT', 'UNPAUSE').catch(() => {});
     await restore();
   }
+}
+
+/** The primary's address in a sentinel's SENTINEL MASTER (it changes once the failover is over); null: no answer. */
+async function masterAddrOf(s: Addr, t: Target): Promise<Addr | null> {
+  const m = await call(s, t.sentinelLink, 'SENTINEL', 'MASTER', t.masterName).then(fieldMap, () => null);
+  return m ? { host: m.get('ip') ?? '', port: Number(m.get('port')) } : null;
+}
+
+/** A dssm sentinel (INFO server has dssm_version), which refreshes replica INFO on SENTINEL FAILOVER. */
+async function isDssmSentinel(s: Addr, t: Target): Promise<boolean> {
+  const info = await call(s, t.sentinelLink, 'INFO', 'server').catch(() => null);
+  return infoMap(info).has('dssm_version');
 }
 
 /** Close the sentinels' command links on a data node so they reconnect and re-read INFO. */

@@ -10,8 +10,8 @@ import os from 'node:os';
 import { globMatch } from '../util/glob.js';
 import { DSSM_VERSION } from '../version.js';
 import { voteLeader } from './election.js';
-import { selectSlave, startFailover } from './failover.js';
-import { processHelloMessage } from './monitor.js';
+import { chooseSlave, startFailover } from './failover.js';
+import { processHelloMessage, refreshReplicaInfo } from './monitor.js';
 import type { Sentinel, SentinelSession } from './server.js';
 import { FAILOVER_STATE_NAMES, Flag, HELLO_CHANNEL, Instance, currentMasterAddr, flagsString, now } from './state.js';
 
@@ -41,7 +41,8 @@ const ARITY: Record<string, number> = {
 
 const SUBSCRIBE_CONTEXT = new Set(['subscribe', 'unsubscribe', 'psubscribe', 'punsubscribe', 'ping', 'quit', 'reset']);
 
-export function handleCommand(s: Sentinel, c: SentinelSession, argv: string[]): void {
+/** Run one command; a promise when its reply comes later (the session holds the next commands until then). */
+export function handleCommand(s: Sentinel, c: SentinelSession, argv: string[]): Promise<void> | void {
   const name = argv[0]!.toLowerCase();
   c.lastCommand = name;
   const arity = ARITY[name];
@@ -378,7 +379,7 @@ function parseLong(v: string, what = 'value is not an integer or out of range'):
   return Number(v);
 }
 
-function sentinelCommand(s: Sentinel, c: SentinelSession, argv: string[]): void {
+function sentinelCommand(s: Sentinel, c: SentinelSession, argv: string[]): Promise<void> | void {
   const sub = argv[1]!.toLowerCase();
   const r = c.reply;
   const n = argv.length;
@@ -447,14 +448,19 @@ function sentinelCommand(s: Sentinel, c: SentinelSession, argv: string[]): void 
       if (n !== 3) throw wrong();
       const m = getMaster(s, argv[2]!);
       if (m.is(Flag.FAILOVER_IN_PROGRESS)) throw new CmdError('INPROG Failover already in progress');
-      if (!selectSlave(m)) throw new CmdError('NOGOODSLAVE No suitable replica to promote');
-      s.event('+manual-failover', m, undefined);
-      startFailover(s, m);
-      m.flags |= Flag.FORCE_FAILOVER;
-      // dssm: with the primary reachable, switch over losslessly through its FAILOVER command.
-      m.coordinated = m.link.cc !== null && !m.is(Flag.S_DOWN) && m.roleReported === 'master' && !m.staleReboot;
-      r.ok();
-      return;
+      // dssm: decide from the replicas' INFO of now, not from the last periodic poll (up to
+      // 10 s old: under writes every cached offset is behind, and the replica that has
+      // caught up would not be seen holding the highest offset until the next poll).
+      return refreshReplicaInfo(s, m).then((since) => {
+        if (m.is(Flag.FAILOVER_IN_PROGRESS)) return r.error('INPROG Failover already in progress');
+        if (!chooseSlave(m, since).slave) return r.error('NOGOODSLAVE No suitable replica to promote');
+        s.event('+manual-failover', m, undefined);
+        startFailover(s, m);
+        m.flags |= Flag.FORCE_FAILOVER;
+        // dssm: with the primary reachable, switch over losslessly through its FAILOVER command.
+        m.coordinated = m.link.cc !== null && !m.is(Flag.S_DOWN) && m.roleReported === 'master' && !m.staleReboot;
+        r.ok();
+      });
     }
     case 'ckquorum': {
       if (n !== 3) throw wrong();

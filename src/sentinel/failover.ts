@@ -6,7 +6,7 @@
  */
 import { ReplyError } from './client.js';
 import { getLeader, voteLeader } from './election.js';
-import { refreshInstanceInfo, sendInfo, sendSlaveOf } from './monitor.js';
+import { refreshInstanceInfo, refreshReplicaInfo, sendInfo, sendSlaveOf } from './monitor.js';
 import type { Sentinel } from './server.js';
 import { ASK_PERIOD, ELECTION_TIMEOUT, FailoverState, Flag, INFO_PERIOD, MAX_DESYNC, PING_PERIOD, SLAVE_RECONF_TIMEOUT, type Instance, now } from './state.js';
 
@@ -188,10 +188,8 @@ function selectSlaveStep(s: Sentinel, master: Instance): void {
   if (master.selectRefreshing) return;
   if (master.selectRoundStart === 0 || master.selectRoundStart < master.failoverStateChangeTime || now() - master.selectRoundStart > 750) {
     master.selectRefreshing = true;
-    const start = now();
     const epoch = master.failoverEpoch;
-    const asks = [...master.slaves.values()].filter((r) => r.link.cc).map((r) => sendInfo(s, r));
-    void Promise.race([Promise.all(asks), new Promise((r) => setTimeout(r, 500))]).then(() => {
+    void refreshReplicaInfo(s, master).then((start) => {
       master.selectRefreshing = false;
       master.selectRoundStart = start;
       if (!s.stopped && master.failoverEpoch === epoch && master.failoverState === FailoverState.SELECT_SLAVE) selectSlaveStep(s, master);

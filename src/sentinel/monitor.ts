@@ -161,13 +161,33 @@ export function sendInfo(s: Sentinel, ri: Instance): Promise<void> {
   );
 }
 
+/**
+ * Ask every reachable replica of `master` for INFO now (at most `waitMs` for the answers);
+ * resolves with the time the round started: replicas whose INFO is at least that recent answered.
+ */
+export function refreshReplicaInfo(s: Sentinel, master: Instance, waitMs = 500): Promise<number> {
+  const start = now();
+  const asks = [...master.slaves.values()].filter((r) => r.link.cc).map((r) => sendInfo(s, r));
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<void>((r) => (timer = setTimeout(r, waitMs)));
+  return Promise.race([Promise.all(asks), limit]).then(() => {
+    clearTimeout(timer);
+    return start;
+  });
+}
+
 function sendPeriodicCommands(s: Sentinel, ri: Instance): void {
   const link = ri.link;
   if (!link.cc) return;
   if (link.pendingCommands >= 100) return;
   const t = now();
   let infoPeriod = INFO_PERIOD;
-  if (ri.is(Flag.SLAVE) && ri.master && (ri.master.is(Flag.O_DOWN) || ri.master.is(Flag.FAILOVER_IN_PROGRESS) || ri.master.is(Flag.S_DOWN))) {
+  if (ri.is(Flag.SLAVE) && (ri.is(Flag.RECONF_SENT) || ri.is(Flag.RECONF_INPROG))) {
+    // dssm: a replica being pointed at the new primary is watched every tick, so the
+    // failover ends (and SENTINEL MASTER names the new primary) once its link is up rather
+    // than up to a second later.
+    infoPeriod = 100;
+  } else if (ri.is(Flag.SLAVE) && ri.master && (ri.master.is(Flag.O_DOWN) || ri.master.is(Flag.FAILOVER_IN_PROGRESS) || ri.master.is(Flag.S_DOWN))) {
     infoPeriod = 1000;
   } else if (ri.is(Flag.SLAVE) && ri.replica.masterLinkDownSinceSeconds !== 0) {
     infoPeriod = 1000;

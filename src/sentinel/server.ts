@@ -34,6 +34,8 @@ export class SentinelSession {
   lastCommand = 'NULL';
   closed = false;
   closeAfterReply = false;
+  /** A command's reply is pending (see Sentinel.accept): the commands behind it wait. */
+  waiting = false;
 
   constructor(
     readonly id: number,
@@ -227,9 +229,10 @@ export class Sentinel extends EventEmitter {
     const sess = new SentinelSession(this.nextClientId++, sock, this);
     this.sessions.add(sess);
     this.stats.connectionsReceived++;
-    sock.on('data', (chunk: Buffer) => {
-      sess.reader.feed(chunk);
-      for (;;) {
+    // Commands run in order; one that answers later (SENTINEL FAILOVER refreshes the
+    // replicas' INFO first) holds the ones behind it until its reply is written.
+    const drain = (): void => {
+      while (!sess.waiting && !sess.closed && !sess.closeAfterReply) {
         let argv: string[] | null;
         try {
           argv = sess.reader.next();
@@ -241,14 +244,27 @@ export class Sentinel extends EventEmitter {
         if (argv === null) break;
         sess.lastInteraction = now();
         this.stats.commandsProcessed++;
+        let later: Promise<void> | void = undefined;
         try {
-          handleCommand(this, sess, argv);
+          later = handleCommand(this, sess, argv);
         } catch (err) {
           sess.reply.error(`ERR ${(err as Error).message}`);
         }
-        if (sess.closed || sess.closeAfterReply) break;
+        if (later) {
+          sess.waiting = true;
+          void later
+            .catch((err: Error) => sess.reply.error(`ERR ${err.message}`))
+            .then(() => {
+              sess.waiting = false;
+              drain();
+            });
+        }
       }
       sess.flush();
+    };
+    sock.on('data', (chunk: Buffer) => {
+      sess.reader.feed(chunk);
+      drain();
     });
     sock.on('error', () => sess.close());
     sock.on('close', () => sess.close());
