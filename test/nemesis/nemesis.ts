@@ -38,8 +38,13 @@ export const FAULTS = [
 ] as const;
 export type Fault = (typeof FAULTS)[number];
 
+/** Faults that only stop, restart or slow processes (no network partition). */
+export const PROCESS_FAULTS: readonly Fault[] = ['kill-primary', 'kill-replica', 'pause-primary', 'wipe-replica', 'wipe-primary', 'degrade-primary', 'kill-leader'];
+
 export interface RunOptions {
   seed: number;
+  /** The faults to draw from (default: all of FAULTS). */
+  faults?: readonly Fault[];
   durationSec: number;
   mode: 'sync' | 'async';
   clients?: number;
@@ -72,7 +77,8 @@ export async function runOnce(o: RunOptions): Promise<RunResult> {
     const end = Date.now() + o.durationSec * 1000;
     while (Date.now() < end - 2000) {
       await sleep(500 + rand() * 2000);
-      const fault = FAULTS[Math.floor(rand() * FAULTS.length)]!;
+      const pool = o.faults ?? FAULTS;
+      const fault = pool[Math.floor(rand() * pool.length)]!;
       const holdMs = 1500 + Math.floor(rand() * 3500);
       const primary = await cluster.agreedPrimary();
       if (!primary) {

@@ -9,7 +9,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { join } from 'node:path';
 import { netnsUnavailable } from './net.js';
-import { formatRun, runOnce } from './nemesis.js';
+import { FAULTS, formatRun, runOnce, type Fault } from './nemesis.js';
 
 function int(name: string, min: number) {
   return (v: string) => {
@@ -26,8 +26,15 @@ const program = new Command('nemesis')
   .option('--mode <mode>', 'sync (sync-replicas 1: nothing acknowledged may be lost) or async (losses are reported)', 'sync')
   .option('--clients <n>', 'concurrent clients', int('--clients', 1), 4)
   .option('--logs <dir>', 'keep every process log under this directory')
+  .option('--faults <list>', `comma-separated faults to draw from (default all: ${FAULTS.join(',')})`)
   .parse();
-const o = program.opts<{ runs: number; seed: number; duration: number; mode: string; clients: number; logs?: string }>();
+const o = program.opts<{ runs: number; seed: number; duration: number; mode: string; clients: number; logs?: string; faults?: string }>();
+const faults = o.faults?.split(',').map((f) => f.trim()) as Fault[] | undefined;
+const unknown = faults?.filter((f) => !(FAULTS as readonly string[]).includes(f)) ?? [];
+if (unknown.length > 0 || faults?.length === 0) {
+  process.stderr.write(`nemesis: --faults takes a comma-separated list of ${FAULTS.join(', ')}; unknown: ${unknown.join(', ') || '(empty list)'}\n`);
+  process.exit(2);
+}
 if (o.mode !== 'sync' && o.mode !== 'async') {
   process.stderr.write(`nemesis: --mode takes sync or async, got '${o.mode}'\n`);
   process.exit(2);
@@ -44,7 +51,7 @@ let failed = false;
 for (let i = 0; i < o.runs; i++) {
   const seed = o.seed + i;
   try {
-    const r = await runOnce({ seed, durationSec: o.duration, mode: o.mode, clients: o.clients, logDir: o.logs ? join(o.logs, `run-${seed}`) : undefined, log: (l) => process.stderr.write(l + '\n') });
+    const r = await runOnce({ seed, durationSec: o.duration, mode: o.mode, clients: o.clients, faults, logDir: o.logs ? join(o.logs, `run-${seed}`) : undefined, log: (l) => process.stderr.write(l + '\n') });
     acknowledged += r.acknowledged;
     lost += r.lost;
     console.log(formatRun(i, r));
