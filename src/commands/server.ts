@@ -524,12 +524,12 @@ function memoryHelp(c: Client): void {
 const S = { group: 'server' as const };
 const ADMIN = 'admin noscript loading stale';
 export const serverCommands: CommandSpec[] = [
-  defineCommand({ ...S, name: 'info', arity: -1, flags: 'loading stale', handler: info, acl: 'dangerous', summary: 'Get information and statistics about the server', since: '1.0.0' }),
+  defineCommand({ ...S, name: 'info', docs: { history: [['7.0.0', 'Added support for taking multiple section arguments.']] }, arity: -1, flags: 'loading stale', handler: info, acl: 'dangerous', summary: 'Get information and statistics about the server', since: '1.0.0' }),
   defineCommand({ ...S, name: 'dbsize', arity: 1, flags: 'readonly fast', handler: dbsize, acl: 'keyspace', summary: 'Return the number of keys in the selected database', since: '1.0.0' }),
-  defineCommand({ ...S, name: 'flushdb', arity: -1, flags: 'write', handler: flushdb, acl: 'keyspace dangerous', summary: 'Remove all keys from the current database', since: '1.0.0', complexity: 'O(N) where N is the number of keys in the selected database' }),
-  defineCommand({ ...S, name: 'flushall', arity: -1, flags: 'write', handler: flushall, acl: 'keyspace dangerous', summary: 'Remove all keys from all databases', since: '1.0.0', complexity: 'O(N) where N is the total number of keys in all databases' }),
+  defineCommand({ ...S, name: 'flushdb', docs: { history: [['4.0.0', 'Added the `ASYNC` flushing mode modifier.'], ['6.2.0', 'Added the `SYNC` flushing mode modifier.']] }, arity: -1, flags: 'write', handler: flushdb, acl: 'keyspace dangerous', summary: 'Remove all keys from the current database', since: '1.0.0', complexity: 'O(N) where N is the number of keys in the selected database' }),
+  defineCommand({ ...S, name: 'flushall', docs: { history: [['4.0.0', 'Added the `ASYNC` flushing mode modifier.'], ['6.2.0', 'Added the `SYNC` flushing mode modifier.']] }, arity: -1, flags: 'write', handler: flushall, acl: 'keyspace dangerous', summary: 'Remove all keys from all databases', since: '1.0.0', complexity: 'O(N) where N is the total number of keys in all databases' }),
   defineCommand({ ...S, name: 'time', arity: 1, flags: 'loading stale fast', handler: time, summary: 'Return the current server time', since: '2.6.0' }),
-  defineCommand({ ...S, name: 'shutdown', arity: -1, flags: 'admin noscript loading stale no_multi sentinel allow_busy', handler: shutdown, summary: 'Synchronously save the dataset to disk and then shut down the server', since: '1.0.0', complexity: 'O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)' }),
+  defineCommand({ ...S, name: 'shutdown', docs: { history: [['7.0.0', 'Added the `NOW`, `FORCE` and `ABORT` modifiers.']] }, arity: -1, flags: 'admin noscript loading stale no_multi sentinel allow_busy', handler: shutdown, summary: 'Synchronously save the dataset to disk and then shut down the server', since: '1.0.0', complexity: 'O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)' }),
   defineCommand({
     ...S,
     name: 'config',
@@ -538,8 +538,8 @@ export const serverCommands: CommandSpec[] = [
     since: '2.0.0',
     complexity: 'Depends on subcommand.',
     subcommands: [
-      { ...S, name: 'get', arity: -3, flags: ADMIN, handler: configGet, summary: 'Get the values of configuration parameters', since: '2.0.0', complexity: 'O(N) when N is the number of configuration parameters provided' },
-      { ...S, name: 'set', arity: -4, flags: ADMIN, handler: configSet, summary: 'Set configuration parameters to the given values', since: '2.0.0', complexity: 'O(N) when N is the number of configuration parameters provided' },
+      { ...S, name: 'get', docs: { history: [['7.0.0', 'Added the ability to pass multiple pattern parameters in one call']] }, arity: -3, flags: ADMIN, handler: configGet, summary: 'Get the values of configuration parameters', since: '2.0.0', complexity: 'O(N) when N is the number of configuration parameters provided' },
+      { ...S, name: 'set', docs: { history: [['7.0.0', 'Added the ability to set multiple parameters in one call.']] }, arity: -4, flags: ADMIN, handler: configSet, summary: 'Set configuration parameters to the given values', since: '2.0.0', complexity: 'O(N) when N is the number of configuration parameters provided' },
       { ...S, name: 'resetstat', arity: 2, flags: ADMIN, handler: configResetStat, summary: 'Reset the stats returned by INFO', since: '2.0.0' },
       { ...S, name: 'rewrite', arity: 2, flags: ADMIN, handler: configRewrite, summary: 'Rewrite the configuration file with the in memory configuration', since: '2.8.0' },
       { ...S, name: 'help', arity: 2, flags: 'loading stale', handler: configHelp, summary: 'Show helpful text about the different subcommands', since: '5.0.0' },
@@ -553,7 +553,7 @@ export const serverCommands: CommandSpec[] = [
     since: '2.2.12',
     complexity: 'Depends on subcommand.',
     subcommands: [
-      { ...S, name: 'get', arity: -2, flags: 'admin loading stale', handler: slowlogGet, summary: 'Get the slow log\'s entries', since: '2.2.12', complexity: 'O(N) where N is the number of entries returned' },
+      { ...S, name: 'get', docs: { history: [['4.0.0', 'Added client IP address, port and name to the reply.']] }, arity: -2, flags: 'admin loading stale', handler: slowlogGet, summary: 'Get the slow log\'s entries', since: '2.2.12', complexity: 'O(N) where N is the number of entries returned' },
       { ...S, name: 'len', arity: 2, flags: 'admin loading stale', handler: slowlogLen, summary: 'Get the slow log\'s length', since: '2.2.12' },
       { ...S, name: 'reset', arity: 2, flags: 'admin loading stale', handler: slowlogReset, summary: 'Clear all entries from the slow log', since: '2.2.12', complexity: 'O(N) where N is the number of entries in the slowlog' },
       { ...S, name: 'help', arity: 2, flags: 'loading stale', handler: slowlogHelp, summary: 'Show helpful text about the different subcommands', since: '6.2.0' },
@@ -572,11 +572,11 @@ export const serverCommands: CommandSpec[] = [
       { ...S, name: 'reset', arity: -2, flags: ADMIN, handler: latencyReset, summary: 'Reset latency data for one or more events.', since: '2.8.13' },
       { ...S, name: 'graph', arity: 3, flags: ADMIN, handler: latencyGraph, summary: 'Return a latency graph for the event.', since: '2.8.13' },
       { ...S, name: 'doctor', arity: 2, flags: ADMIN, handler: latencyDoctor, summary: 'Return a human readable latency analysis report.', since: '2.8.13' },
-      { ...S, name: 'histogram', arity: -2, flags: ADMIN, handler: latencyHistogram, summary: 'Return the cumulative distribution of latencies of a subset of commands or all commands.', since: '7.0.0', complexity: 'O(N) where N is the number of commands with latency information being retrieved.' },
+      { ...S, name: 'histogram', arity: -2, flags: ADMIN, handler: latencyHistogram, summary: 'Return the cumulative distribution of latencies of a subset of commands or all.', since: '7.0.0', complexity: 'O(N) where N is the number of commands with latency information being retrieved.' },
       { ...S, name: 'help', arity: 2, flags: 'loading stale', handler: latencyHelp, summary: 'Show helpful text about the different subcommands.', since: '2.8.13' },
     ],
   }),
-  defineCommand({ ...S, name: 'monitor', arity: 1, flags: ADMIN, handler: monitor, summary: 'Listen for all requests received by the server in real time', since: '1.0.0' }),
+  defineCommand({ ...S, name: 'monitor', arity: 1, flags: ADMIN, handler: monitor, summary: 'Listen for all requests received by the server in real time', since: '1.0.0', complexity: '' }),
   defineCommand({ ...S, name: 'lastsave', arity: 1, flags: 'loading stale fast', acl: 'admin dangerous', handler: lastsave, summary: 'Get the UNIX time stamp of the last successful save to disk', since: '1.0.0' }),
   defineCommand({
     ...S,
@@ -586,7 +586,7 @@ export const serverCommands: CommandSpec[] = [
     since: '4.0.0',
     complexity: 'Depends on subcommand.',
     subcommands: [
-      { ...S, name: 'usage', arity: -3, flags: 'readonly', keys: [2, 2, 1], handler: memoryUsage, summary: 'Estimate the memory usage of a key', since: '4.0.0', complexity: 'O(N) where N is the number of samples.' },
+      { ...S, name: 'usage', keySpecs: ['RO | index 2 | range 0 1 0'], arity: -3, flags: 'readonly', keys: [2, 2, 1], handler: memoryUsage, summary: 'Estimate the memory usage of a key', since: '4.0.0', complexity: 'O(N) where N is the number of samples.' },
       { ...S, name: 'stats', arity: 2, handler: memoryStats, summary: 'Show memory usage details', since: '4.0.0' },
       { ...S, name: 'doctor', arity: 2, handler: memoryDoctor, summary: 'Outputs memory problems report', since: '4.0.0' },
       { ...S, name: 'malloc-stats', arity: 2, handler: memoryMallocStats, summary: 'Show allocator internal stats', since: '4.0.0', complexity: 'Depends on how much memory is allocated, could be slow' },

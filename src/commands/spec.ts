@@ -69,7 +69,7 @@ export interface CommandSpec {
   readonly lastKey: number;
   readonly step: number;
   readonly group: CommandGroup;
-  /** Extra ACL categories beyond those implied by flags and group (e.g. 'dangerous'). */
+  /** Extra ACL categories beyond those implied by flags and group (e.g. 'dangerous'); '-x' removes one. */
   readonly aclCategories: readonly string[];
   readonly handler: Handler;
   /** For commands whose keys are not at fixed positions (movablekeys). */
@@ -79,7 +79,12 @@ export interface CommandSpec {
   readonly bare: boolean;
   readonly summary: string;
   readonly since: string;
+  /** Empty when Redis documents none (COMMAND DOCS then omits the field). */
   readonly complexity: string;
+  /** Redis 7 key specifications; derived from the legacy range and flags when not given. */
+  readonly keySpecs: readonly KeySpec[];
+  /** COMMAND DOCS extras: doc_flags, deprecated_since, replaced_by, history. */
+  readonly docs: CommandDocsExtra;
   /** Bit set of flags, for the dispatcher's hot path. */
   readonly bits: number;
   /** The parent for a subcommand. */
@@ -110,6 +115,60 @@ export const F = {
   protected: 1 << 18,
 } as const;
 
+/** One Redis 7 key specification (COMMAND INFO's key specs, Redis's keySpec struct). */
+export interface KeySpec {
+  readonly notes?: string;
+  /** e.g. ['RW', 'access', 'update'] in Redis's order. */
+  readonly flags: readonly string[];
+  readonly begin: { type: 'index'; index: number } | { type: 'keyword'; keyword: string; startfrom: number } | { type: 'unknown' };
+  readonly find:
+    | { type: 'range'; lastkey: number; keystep: number; limit: number }
+    | { type: 'keynum'; keynumidx: number; firstkey: number; keystep: number }
+    | { type: 'unknown' };
+}
+
+export interface CommandDocsExtra {
+  readonly docFlags?: readonly string[];
+  readonly deprecatedSince?: string;
+  readonly replacedBy?: string;
+  readonly history?: readonly (readonly [string, string])[];
+}
+
+/**
+ * Parse a key spec written compactly, as the definitions do:
+ * `"FLAGS... | index N | range LAST STEP LIMIT"`, `"... | keyword KW FROM | keynum IDX FIRST STEP"`,
+ * `"... | unknown | unknown"`, with an optional `" # notes"` at the end.
+ */
+export function parseKeySpec(text: string): KeySpec {
+  const hash = text.indexOf(' # ');
+  const notes = hash >= 0 ? text.slice(hash + 3) : undefined;
+  const [flagPart, beginPart, findPart] = (hash >= 0 ? text.slice(0, hash) : text).split('|').map((x) => x.trim().split(/\s+/));
+  if (!flagPart || !beginPart || !findPart) throw new Error(`bad key spec: ${text}`);
+  const n = (x: string | undefined) => {
+    const v = Number(x);
+    if (!Number.isInteger(v)) throw new Error(`bad key spec number in: ${text}`);
+    return v;
+  };
+  let begin: KeySpec['begin'];
+  if (beginPart[0] === 'index') begin = { type: 'index', index: n(beginPart[1]) };
+  else if (beginPart[0] === 'keyword') begin = { type: 'keyword', keyword: beginPart[1]!, startfrom: n(beginPart[2]) };
+  else if (beginPart[0] === 'unknown') begin = { type: 'unknown' };
+  else throw new Error(`bad key spec begin in: ${text}`);
+  let find: KeySpec['find'];
+  if (findPart[0] === 'range') find = { type: 'range', lastkey: n(findPart[1]), keystep: n(findPart[2]), limit: n(findPart[3]) };
+  else if (findPart[0] === 'keynum') find = { type: 'keynum', keynumidx: n(findPart[1]), firstkey: n(findPart[2]), keystep: n(findPart[3]) };
+  else if (findPart[0] === 'unknown') find = { type: 'unknown' };
+  else throw new Error(`bad key spec find in: ${text}`);
+  return { ...(notes !== undefined ? { notes } : {}), flags: flagPart.filter(Boolean), begin, find };
+}
+
+/** The one key spec a plain legacy range implies (what most single-key commands have). */
+function legacyKeySpec(first: number, last: number, step: number, flags: readonly string[]): KeySpec[] {
+  if (first <= 0) return [];
+  const kf = flags.includes('write') ? ['RW', 'update'] : flags.includes('readonly') ? ['RO', 'access'] : ['not_key'];
+  return [{ flags: kf, begin: { type: 'index', index: first }, find: { type: 'range', lastkey: last < 0 ? last : last - first, keystep: step, limit: 0 } }];
+}
+
 export interface CommandDefinition {
   name: string;
   arity: number;
@@ -123,7 +182,11 @@ export interface CommandDefinition {
   acl?: string;
   summary: string;
   since: string;
+  /** Omitted: "O(1)"; the empty string: Redis documents no complexity. */
   complexity?: string;
+  /** Key specs in parseKeySpec's notation; omitted: derived from `keys` and the flags. */
+  keySpecs?: readonly string[];
+  docs?: CommandDocsExtra;
   subcommands?: CommandDefinition[];
 }
 
@@ -150,6 +213,8 @@ export function defineCommand(def: CommandDefinition, parent?: CommandSpec): Com
     summary: def.summary,
     since: def.since,
     complexity: def.complexity ?? 'O(1)',
+    keySpecs: def.keySpecs ? def.keySpecs.map(parseKeySpec) : legacyKeySpec(firstKey, lastKey, step, flags),
+    docs: def.docs ?? {},
     bits,
     parent,
     stats: { calls: 0, usec: 0, rejected: 0, failed: 0 },
@@ -203,6 +268,11 @@ export function aclCategoriesOf(spec: CommandSpec): string[] {
   };
   const g = groupCategory[spec.group];
   if (g) cats.add(g);
-  for (const extra of spec.aclCategories) cats.add(extra);
+  // "-keyspace" removes what the group implied: Redis lists categories per command, and a
+  // few (WAIT: group generic, category @connection) differ from their group's.
+  for (const extra of spec.aclCategories) {
+    if (extra.startsWith('-')) cats.delete(extra.slice(1));
+    else cats.add(extra);
+  }
   return [...cats];
 }
