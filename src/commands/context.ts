@@ -56,6 +56,12 @@ export interface Client {
   readonly server: ServerContext;
   readonly flags: ClientFlags;
   replyMode: ReplyMode;
+  /**
+   * Called after a push (pub/sub message or subscription confirmation) was written from
+   * `start` (a reply mark): under CLIENT REPLY OFF/SKIP pushes are still delivered, as in
+   * Redis, where they are not replies to the command that produced them.
+   */
+  keepPush?(start: number): void;
   /** Library name and version from CLIENT SETINFO. */
   libName: string;
   libVer: string;
