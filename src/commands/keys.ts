@@ -41,6 +41,7 @@ import {
 } from '../persistence/rdb-value.js';
 import { globMatch } from '../util/glob.js';
 import { is, parseI64, parseIntOrNull } from './args.js';
+import { signalKeyAsReady } from './blocking.js';
 import { encodingOfString } from './string.js';
 import type { Client } from './context.js';
 import { defineCommand, type CommandSpec } from './spec.js';
@@ -191,6 +192,9 @@ function renameGeneric(c: Client, argv: string[], nx: boolean): void {
   }
   db.delete(src);
   db.add(dst, v);
+  // As Redis's dbAdd: a list or sorted set arriving under a waited key serves its blocked
+  // clients, in the order the keys became ready (not after the command, in table order).
+  signalKeyAsReady(db, dst);
   if (expireAt !== undefined) db.setExpire(dst, expireAt);
   c.server.notify('generic', 'rename_from', src, db.id);
   c.server.notify('generic', 'rename_to', dst, db.id);
@@ -217,6 +221,7 @@ function move(c: Client, argv: string[]): void {
   const expireAt = src.getExpire(key);
   if (dst.get(key) !== undefined) return c.reply.int(0);
   dst.add(key, v);
+  signalKeyAsReady(dst, key);
   if (expireAt !== undefined) dst.setExpire(key, expireAt);
   src.delete(key);
   c.server.notify('generic', 'move_from', key, src.id);
@@ -247,6 +252,7 @@ function copy(c: Client, argv: string[]): void {
     dst.delete(dstKey);
   }
   dst.add(dstKey, typeof v === 'string' ? v : v.clone());
+  signalKeyAsReady(dst, dstKey);
   if (expireAt !== undefined) dst.setExpire(dstKey, expireAt);
   c.server.notify('generic', 'copy_to', dstKey, dst.id);
   c.reply.int(1);
@@ -598,6 +604,7 @@ function restore(c: Client, argv: string[]): void {
     return c.reply.ok();
   }
   db.add(key, value);
+  signalKeyAsReady(db, key);
   if (ttl !== 0) {
     db.setExpire(key, ttl);
     if (!absttl) {
