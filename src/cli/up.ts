@@ -71,7 +71,7 @@ export function registerUp(program: Command): void {
 
 function intOpt(v: string | undefined, name: string, min: number, max: number): number | undefined {
   if (v === undefined) return undefined;
-  const n = Number(v);
+  const n = /^-?\d+$/.test(v) ? Number(v) : NaN;
   if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name} must be an integer from ${min} to ${max}, got '${v}'`);
   return n;
 }
@@ -261,8 +261,10 @@ export async function runUp(o: UpOptions): Promise<number> {
   const started = performance.now();
   const l = layout(o.dir);
   let s: UpSettings;
+  let interval: number;
   try {
     s = settingsFor(o, l);
+    interval = intOpt(o.interval, '--interval (ms)', 200, 3_600_000) ?? 1000;
   } catch (e) {
     process.stderr.write(`dssm up: ${(e as Error).message}\n`);
     return 1;
@@ -457,7 +459,6 @@ export async function runUp(o: UpOptions): Promise<number> {
   }
 
   // The live status loop.
-  const interval = Math.max(200, Number(o.interval) || 1000);
   let drawn = 0;
   const last = new Map<string, string>();
   let lastPrimary = '';
