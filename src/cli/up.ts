@@ -234,7 +234,7 @@ function rowsOf(sup: Supervisor, t: Topology | null): ProcRow[] {
 
 function renderTable(rows: ProcRow[], t: Topology | null, events: string[]): string {
   const head = t
-    ? `primary ${t.primary ?? '(unknown)'}${t.agreed ? '' : ' (sentinels disagree)'}   config epoch ${t.epoch}   ${new Date().toLocaleTimeString()}\n`
+    ? `primary ${t.primary ?? '(unknown)'}${t.agreed ? '' : t.counts.sentinels === 0 ? ' (no sentinel answered)' : ' (sentinels disagree)'}   config epoch ${t.epoch}   ${new Date().toLocaleTimeString()}\n`
     : 'waiting for the first status...\n';
   const body = table(
     ['PROCESS', 'ROLE', 'PORT', 'METRICS', 'PID', 'STATE', 'HEALTH', 'OFFSET', 'LAG', 'RESTARTS', 'SEES PRIMARY', 'EPOCH'],
