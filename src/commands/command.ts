@@ -8,7 +8,7 @@ import { globMatch } from '../util/glob.js';
 import { is } from './args.js';
 import { replyHelp } from './client.js';
 import type { Client } from './context.js';
-import { aclCategoriesOf, defineCommand, keyPositions, type CommandFlag, type CommandSpec } from './spec.js';
+import { aclCategoriesOf, defineCommand, keyPositions, type CommandFlag, type CommandSpec, type KeySpec } from './spec.js';
 
 /** Redis's ACL categories in the order ACL CAT and COMMAND INFO list them. */
 const CATEGORY_ORDER = [
@@ -369,11 +369,55 @@ function getkeys(c: Client, argv: string[]): void {
   for (const p of positions) c.reply.bulk(argv[p + 2]!);
 }
 
+/** The key spec whose begin/find rules cover argument position p of cmd, if one does. */
+function keySpecAt(spec: CommandSpec, cmd: readonly string[], p: number): KeySpec | undefined {
+  for (const ks of spec.keySpecs) {
+    let start: number;
+    if (ks.begin.type === 'index') start = ks.begin.index;
+    else if (ks.begin.type === 'keyword') {
+      const { keyword, startfrom } = ks.begin;
+      start = -1;
+      const from = startfrom >= 0 ? startfrom : cmd.length + startfrom;
+      const step = startfrom >= 0 ? 1 : -1;
+      for (let i = from; i > 0 && i < cmd.length; i += step) {
+        if (cmd[i]!.toLowerCase() === keyword.toLowerCase()) {
+          start = i + 1;
+          break;
+        }
+      }
+      if (start < 0) continue;
+    } else continue;
+    const f = ks.find;
+    if (f.type === 'range') {
+      const last = f.lastkey >= 0 ? start + f.lastkey : cmd.length + f.lastkey;
+      if (p >= start && p <= last && (p - start) % f.keystep === 0) return ks;
+    } else if (f.type === 'keynum') {
+      const n = Number(cmd[start + f.keynumidx]);
+      const first = start + f.firstkey;
+      if (Number.isInteger(n) && p >= first && p < first + n * f.keystep && (p - first) % f.keystep === 0) return ks;
+    }
+  }
+  return undefined;
+}
+
+/** SET (GET or not) and BITFIELD (only GETs or not): the key flags this call really has. */
+function variableKeyFlags(spec: CommandSpec, cmd: readonly string[]): readonly string[] {
+  const has = (word: string) => cmd.some((a, i) => i > 1 && a.toLowerCase() === word);
+  if (spec.fullName === 'set') return has('get') ? ['RW', 'access', 'update'] : ['OW', 'update'];
+  if (spec.fullName === 'bitfield') return has('set') || has('incrby') ? ['RW', 'access', 'update'] : ['RO', 'access'];
+  return ['RW', 'access', 'update'];
+}
+
 function getkeysandflags(c: Client, argv: string[]): void {
   const { spec, positions } = keysOf(c, argv);
-  const flags = spec.flags.includes('write') ? ['RW', 'update'] : ['RO', 'access'];
+  const cmd = argv.slice(2);
+  const fallback = spec.flags.includes('write') ? ['RW', 'update'] : ['RO', 'access'];
   c.reply.arrayHeader(positions.length);
   for (const p of positions) {
+    // The flags of the key spec that found the key, as Redis's getKeysFromCommandWithSpecs;
+    // a spec with variable flags gets them from the arguments, as the command's getkeys does.
+    const ks = keySpecAt(spec, cmd, p);
+    const flags = ks === undefined ? fallback : ks.flags.includes('variable_flags') ? variableKeyFlags(spec, cmd) : ks.flags;
     c.reply.arrayHeader(2);
     c.reply.bulk(argv[p + 2]!);
     c.reply.setHeader(flags.length);

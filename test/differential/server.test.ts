@@ -120,6 +120,16 @@ describe('server commands match redis-server', { skip: skipWithoutRedis() }, () 
     await p.both(['COMMAND', 'GETKEYS', 'get', 'a', 'b']);
     await p.both(['COMMAND', 'GETKEYS', 'ping', 'a', 'b']);
     await p.both(['COMMAND', 'GETKEYS', 'get']);
+    // Key flags come from the key spec that found each key (variable ones from the arguments).
+    for (const cmd of [
+      'setnx k v', 'set k v', 'set k v get', 'set k v GET ex 1', 'mset a 1 b 2', 'rename a b', 'lmove a b left right',
+      'zunionstore d 2 a b', 'georadius g 1 2 3 km store d storedist e', 'blmpop 0 2 a b left', 'copy a b',
+      'bitop and d a b', 'getex k', 'del a b', 'pfmerge d a b', 'smove a b m', 'zrangestore d s 0 -1',
+      'geosearchstore d s frommember m byradius 1 km', 'zinterstore d 2 a b weights 1 2', 'lmpop 2 a b left',
+      'zdiff 2 a b', 'incr k', 'bitfield k get u8 0', 'bitfield k overflow wrap get u8 0', 'bitfield k incrby u8 0 1',
+    ]) {
+      await p.both(['COMMAND', 'GETKEYSANDFLAGS', ...cmd.split(' ')]);
+    }
     await p.both(['COMMAND', 'HELP']);
     await p.both(['COMMAND', 'foo']);
     await p.both(['COMMAND', 'COUNT', 'x']);
