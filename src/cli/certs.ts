@@ -53,12 +53,12 @@ function algorithmOf(o: CommonOpts): KeyAlgorithm {
   const a = o.algorithm.toLowerCase();
   if (a === 'ecdsa' || a === 'ec' || a === 'p256' || a === 'p-256') return 'ecdsa';
   if (a === 'rsa') return 'rsa';
-  throw new Error(`unknown algorithm '${o.algorithm}' (ecdsa or rsa)`);
+  throw new Error(`--algorithm must be ecdsa or rsa, got '${o.algorithm}'`);
 }
 
-function daysOf(o: CommonOpts): number {
+function daysOf(o: CommonOpts, flag = '--days'): number {
   const d = Number(o.days);
-  if (!Number.isInteger(d) || d <= 0) throw new Error(`--days must be a positive integer, got '${o.days}'`);
+  if (!/^\d+$/.test(o.days) || !Number.isSafeInteger(d) || d <= 0) throw new Error(`${flag} must be a positive integer (days), got '${o.days}'`);
   return d;
 }
 
@@ -178,6 +178,10 @@ export function registerCerts(program: Command): void {
     .option('--ca-days <n>', 'CA validity in days (default: --days)')
     .action((o: ServerOpts & { client: string[]; caDays?: string }) =>
       guard(async () => {
+        // Every option is checked before the first file is written.
+        daysOf(o);
+        if (o.caDays !== undefined) daysOf({ ...o, days: o.caDays }, '--ca-days');
+        algorithmOf(o);
         const ca = await doCA({ ...o, days: o.caDays ?? o.days, cn: 'dssm CA' });
         await doServer(o, ca);
         for (const cn of o.client) await doClient(o, ca, cn);

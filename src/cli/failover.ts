@@ -10,17 +10,17 @@ import type { Command } from 'commander';
 import { resolveTarget, type TargetOptions } from '../deploy/deployment.js';
 import { parseAddr } from '../deploy/link.js';
 import { switchover } from '../deploy/switchover.js';
-import { targetOptions } from './status.js';
+import { addrArg, targetOptions } from './status.js';
 
 export function registerFailover(program: Command): void {
   targetOptions(program.command('failover').description('Switch the primary to a replica without losing acknowledged writes (pause writes, wait for the replica, switch)'))
-    .option('--to <host:port>', 'the replica to promote (default: the one with the highest offset)')
+    .option('--to <host:port>', 'the replica to promote (default: the one with the highest offset)', addrArg(6379))
     .option('--timeout <ms>', 'how long the primary may hold writes waiting for the replica', '5000')
     .option('--json', 'print the result as JSON')
     .action(async (o: TargetOptions & { to?: string; timeout: string; json?: boolean }) => {
       const timeoutMs = Number(o.timeout);
       try {
-        if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) throw new Error(`--timeout must be a positive integer (ms), got '${o.timeout}'`);
+        if (!/^\d+$/.test(o.timeout) || !Number.isSafeInteger(timeoutMs) || timeoutMs <= 0) throw new Error(`--timeout must be a positive integer (ms), got '${o.timeout}'`);
         const target = resolveTarget({ ...o, timeout: undefined });
         const r = await switchover(target, {
           to: o.to ? parseAddr(o.to, 6379) : undefined,

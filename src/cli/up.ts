@@ -71,7 +71,7 @@ export function registerUp(program: Command): void {
 
 function intOpt(v: string | undefined, name: string, min: number, max: number): number | undefined {
   if (v === undefined) return undefined;
-  const n = Number(v);
+  const n = /^-?\d+$/.test(v) ? Number(v) : NaN;
   if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name} must be an integer from ${min} to ${max}, got '${v}'`);
   return n;
 }
@@ -234,7 +234,7 @@ function rowsOf(sup: Supervisor, t: Topology | null): ProcRow[] {
 
 function renderTable(rows: ProcRow[], t: Topology | null, events: string[]): string {
   const head = t
-    ? `primary ${t.primary ?? '(unknown)'}${t.agreed ? '' : ' (sentinels disagree)'}   config epoch ${t.epoch}   ${new Date().toLocaleTimeString()}\n`
+    ? `primary ${t.primary ?? '(unknown)'}${t.agreed ? '' : t.counts.sentinels === 0 ? ' (no sentinel answered)' : ' (sentinels disagree)'}   config epoch ${t.epoch}   ${new Date().toLocaleTimeString()}\n`
     : 'waiting for the first status...\n';
   const body = table(
     ['PROCESS', 'ROLE', 'PORT', 'METRICS', 'PID', 'STATE', 'HEALTH', 'OFFSET', 'LAG', 'RESTARTS', 'SEES PRIMARY', 'EPOCH'],
@@ -261,8 +261,10 @@ export async function runUp(o: UpOptions): Promise<number> {
   const started = performance.now();
   const l = layout(o.dir);
   let s: UpSettings;
+  let interval: number;
   try {
     s = settingsFor(o, l);
+    interval = intOpt(o.interval, '--interval (ms)', 200, 3_600_000) ?? 1000;
   } catch (e) {
     process.stderr.write(`dssm up: ${(e as Error).message}\n`);
     return 1;
@@ -457,7 +459,6 @@ export async function runUp(o: UpOptions): Promise<number> {
   }
 
   // The live status loop.
-  const interval = Math.max(200, Number(o.interval) || 1000);
   let drawn = 0;
   const last = new Map<string, string>();
   let lastPrimary = '';

@@ -246,19 +246,6 @@ function noEvict(c: Client, argv: string[]): void {
   c.reply.ok();
 }
 
-function setinfo(c: Client, argv: string[]): void {
-  const attr = argv[2]!;
-  const val = argv[3]!;
-  for (let i = 0; i < val.length; i++) {
-    const ch = val.charCodeAt(i);
-    if (ch < 33 || ch > 126) throw new CommandError(`ERR ${attr} cannot contain spaces, newlines or special characters.`);
-  }
-  if (is(attr, 'lib-name')) c.libName = val;
-  else if (is(attr, 'lib-ver')) c.libVer = val;
-  else throw new CommandError(`ERR Unrecognized option '${attr}'`);
-  c.reply.ok();
-}
-
 function getredir(c: Client): void {
   c.reply.int(-1);
 }
@@ -456,15 +443,14 @@ export const clientCommands: CommandSpec[] = [
     subcommands: [
       { ...G, name: 'id', arity: 2, flags: PLAIN, acl: 'connection', handler: id, summary: 'Returns the client ID for the current connection', since: '5.0.0' },
       { ...G, name: 'info', arity: 2, flags: PLAIN, acl: 'connection', handler: info, summary: 'Returns information about the current client connection.', since: '6.2.0' },
-      { ...G, name: 'list', arity: -2, flags: ADMIN, acl: 'connection', handler: list, summary: 'Get the list of client connections', since: '2.4.0', complexity: 'O(N) where N is the number of client connections' },
-      { ...G, name: 'kill', arity: -3, flags: ADMIN, acl: 'connection', handler: kill, summary: 'Kill the connection of a client', since: '2.4.0', complexity: 'O(N) where N is the number of client connections' },
+      { ...G, name: 'list', docs: { history: [['2.8.12', 'Added unique client `id` field.'], ['5.0.0', 'Added optional `TYPE` filter.'], ['6.0.0', 'Added `user` field.'], ['6.2.0', 'Added `argv-mem`, `tot-mem`, `laddr` and `redir` fields and the optional `ID` filter.'], ['7.0.0', 'Added `resp`, `multi-mem`, `rbs` and `rbp` fields.'], ['7.0.3', 'Added `ssub` field.']] }, arity: -2, flags: ADMIN, acl: 'connection', handler: list, summary: 'Get the list of client connections', since: '2.4.0', complexity: 'O(N) where N is the number of client connections' },
+      { ...G, name: 'kill', docs: { history: [['2.8.12', 'Added new filter format.'], ['2.8.12', '`ID` option.'], ['3.2.0', 'Added `master` type in for `TYPE` option.'], ['5.0.0', 'Replaced `slave` `TYPE` with `replica`. `slave` still supported for backward compatibility.'], ['6.2.0', '`LADDR` option.']] }, arity: -3, flags: ADMIN, acl: 'connection', handler: kill, summary: 'Kill the connection of a client', since: '2.4.0', complexity: 'O(N) where N is the number of client connections' },
       { ...G, name: 'setname', arity: 3, flags: PLAIN, acl: 'connection', handler: setname, summary: 'Set the current connection name', since: '2.6.9' },
       { ...G, name: 'getname', arity: 2, flags: PLAIN, acl: 'connection', handler: getname, summary: 'Get the current connection name', since: '2.6.9' },
       { ...G, name: 'reply', arity: 3, flags: PLAIN, acl: 'connection', handler: reply, summary: 'Instruct the server whether to reply to commands', since: '3.2.0' },
-      { ...G, name: 'pause', arity: -3, flags: ADMIN, acl: 'connection', handler: pause, summary: 'Stop processing commands from clients for some time', since: '2.9.50' },
+      { ...G, name: 'pause', docs: { history: [['6.2.0', '`CLIENT PAUSE WRITE` mode added along with the `mode` option.']] }, arity: -3, flags: ADMIN, acl: 'connection', handler: pause, summary: 'Stop processing commands from clients for some time', since: '2.9.50' },
       { ...G, name: 'unpause', arity: 2, flags: ADMIN, acl: 'connection', handler: unpause, summary: 'Resume processing of clients that were paused', since: '6.2.0', complexity: 'O(N) Where N is the number of paused clients' },
       { ...G, name: 'no-evict', arity: 3, flags: ADMIN, acl: 'connection', handler: noEvict, summary: 'Set client eviction mode for the current connection', since: '7.0.0' },
-      { ...G, name: 'setinfo', arity: 4, flags: PLAIN, acl: 'connection', handler: setinfo, summary: 'Set client or connection specific info', since: '7.2.0' },
       { ...G, name: 'getredir', arity: 2, flags: PLAIN, acl: 'connection', handler: getredir, summary: 'Get tracking notifications redirection client ID if any', since: '6.0.0' },
       { ...G, name: 'trackinginfo', arity: 2, flags: PLAIN, acl: 'connection', handler: trackinginfo, summary: 'Return information about server assisted client side caching for the current connection', since: '6.2.0' },
       { ...G, name: 'unblock', arity: -3, flags: ADMIN, acl: 'connection', handler: unblock, summary: 'Unblock a client blocked in a blocking command from a different connection', since: '5.0.0', complexity: 'O(log N) where N is the number of client connections' },

@@ -8,7 +8,7 @@ import { globMatch } from '../util/glob.js';
 import { is } from './args.js';
 import { replyHelp } from './client.js';
 import type { Client } from './context.js';
-import { aclCategoriesOf, defineCommand, keyPositions, type CommandFlag, type CommandSpec } from './spec.js';
+import { aclCategoriesOf, defineCommand, keyPositions, type CommandFlag, type CommandSpec, type KeySpec } from './spec.js';
 
 /** Redis's ACL categories in the order ACL CAT and COMMAND INFO list them. */
 const CATEGORY_ORDER = [
@@ -140,37 +140,60 @@ export function flagsOf(spec: CommandSpec): string[] {
 
 function replyKeySpecs(c: Client, spec: CommandSpec): void {
   const r = c.reply;
-  if (spec.firstKey <= 0) {
-    r.arrayHeader(0);
-    return;
+  // Redis 7.0 sends key specs, and the DOCS history below, as RESP3 sets.
+  r.setHeader(spec.keySpecs.length);
+  for (const ks of spec.keySpecs) {
+    r.mapHeader(ks.notes !== undefined ? 4 : 3);
+    if (ks.notes !== undefined) {
+      r.bulk('notes');
+      r.bulk(ks.notes);
+    }
+    r.bulk('flags');
+    r.setHeader(ks.flags.length);
+    for (const f of ks.flags) r.simple(f);
+    r.bulk('begin_search');
+    r.mapHeader(2);
+    r.bulk('type');
+    r.bulk(ks.begin.type);
+    r.bulk('spec');
+    if (ks.begin.type === 'index') {
+      r.mapHeader(1);
+      r.bulk('index');
+      r.int(ks.begin.index);
+    } else if (ks.begin.type === 'keyword') {
+      r.mapHeader(2);
+      r.bulk('keyword');
+      r.bulk(ks.begin.keyword);
+      r.bulk('startfrom');
+      r.int(ks.begin.startfrom);
+    } else {
+      r.mapHeader(0);
+    }
+    r.bulk('find_keys');
+    r.mapHeader(2);
+    r.bulk('type');
+    r.bulk(ks.find.type);
+    r.bulk('spec');
+    if (ks.find.type === 'range') {
+      r.mapHeader(3);
+      r.bulk('lastkey');
+      r.int(ks.find.lastkey);
+      r.bulk('keystep');
+      r.int(ks.find.keystep);
+      r.bulk('limit');
+      r.int(ks.find.limit);
+    } else if (ks.find.type === 'keynum') {
+      r.mapHeader(3);
+      r.bulk('keynumidx');
+      r.int(ks.find.keynumidx);
+      r.bulk('firstkey');
+      r.int(ks.find.firstkey);
+      r.bulk('keystep');
+      r.int(ks.find.keystep);
+    } else {
+      r.mapHeader(0);
+    }
   }
-  const flags = spec.flags.includes('write') ? ['RW', 'update'] : spec.flags.includes('readonly') ? ['RO', 'access'] : ['not_key'];
-  const lastkey = spec.lastKey < 0 ? spec.lastKey : spec.lastKey - spec.firstKey;
-  r.arrayHeader(1);
-  r.mapHeader(3);
-  r.bulk('flags');
-  r.setHeader(flags.length);
-  for (const f of flags) r.simple(f);
-  r.bulk('begin_search');
-  r.mapHeader(2);
-  r.bulk('type');
-  r.bulk('index');
-  r.bulk('spec');
-  r.mapHeader(1);
-  r.bulk('index');
-  r.int(spec.firstKey);
-  r.bulk('find_keys');
-  r.mapHeader(2);
-  r.bulk('type');
-  r.bulk('range');
-  r.bulk('spec');
-  r.mapHeader(3);
-  r.bulk('lastkey');
-  r.int(lastkey);
-  r.bulk('keystep');
-  r.int(spec.step);
-  r.bulk('limit');
-  r.int(0);
 }
 
 /** One COMMAND INFO entry. */
@@ -223,15 +246,48 @@ function info(c: Client, argv: string[]): void {
 function replyDocs(c: Client, spec: CommandSpec): void {
   const r = c.reply;
   const subs = spec.subcommands ? [...spec.subcommands.values()] : [];
-  r.mapHeader(subs.length > 0 ? 5 : 4);
+  const d = spec.docs;
+  const fields =
+    3 +
+    (spec.complexity ? 1 : 0) +
+    (d.docFlags ? 1 : 0) +
+    (d.deprecatedSince ? 1 : 0) +
+    (d.replacedBy ? 1 : 0) +
+    (d.history ? 1 : 0) +
+    (subs.length > 0 ? 1 : 0);
+  r.mapHeader(fields);
   r.bulk('summary');
   r.bulk(spec.summary);
   r.bulk('since');
   r.bulk(spec.since);
   r.bulk('group');
   r.bulk(spec.group);
-  r.bulk('complexity');
-  r.bulk(spec.complexity);
+  if (spec.complexity) {
+    r.bulk('complexity');
+    r.bulk(spec.complexity);
+  }
+  if (d.docFlags) {
+    r.bulk('doc_flags');
+    r.setHeader(d.docFlags.length);
+    for (const f of d.docFlags) r.simple(f);
+  }
+  if (d.deprecatedSince) {
+    r.bulk('deprecated_since');
+    r.bulk(d.deprecatedSince);
+  }
+  if (d.replacedBy) {
+    r.bulk('replaced_by');
+    r.bulk(d.replacedBy);
+  }
+  if (d.history) {
+    r.bulk('history');
+    r.setHeader(d.history.length);
+    for (const [version, text] of d.history) {
+      r.arrayHeader(2);
+      r.bulk(version);
+      r.bulk(text);
+    }
+  }
   if (subs.length > 0) {
     r.bulk('subcommands');
     r.mapHeader(subs.length);
@@ -313,11 +369,55 @@ function getkeys(c: Client, argv: string[]): void {
   for (const p of positions) c.reply.bulk(argv[p + 2]!);
 }
 
+/** The key spec whose begin/find rules cover argument position p of cmd, if one does. */
+function keySpecAt(spec: CommandSpec, cmd: readonly string[], p: number): KeySpec | undefined {
+  for (const ks of spec.keySpecs) {
+    let start: number;
+    if (ks.begin.type === 'index') start = ks.begin.index;
+    else if (ks.begin.type === 'keyword') {
+      const { keyword, startfrom } = ks.begin;
+      start = -1;
+      const from = startfrom >= 0 ? startfrom : cmd.length + startfrom;
+      const step = startfrom >= 0 ? 1 : -1;
+      for (let i = from; i > 0 && i < cmd.length; i += step) {
+        if (cmd[i]!.toLowerCase() === keyword.toLowerCase()) {
+          start = i + 1;
+          break;
+        }
+      }
+      if (start < 0) continue;
+    } else continue;
+    const f = ks.find;
+    if (f.type === 'range') {
+      const last = f.lastkey >= 0 ? start + f.lastkey : cmd.length + f.lastkey;
+      if (p >= start && p <= last && (p - start) % f.keystep === 0) return ks;
+    } else if (f.type === 'keynum') {
+      const n = Number(cmd[start + f.keynumidx]);
+      const first = start + f.firstkey;
+      if (Number.isInteger(n) && p >= first && p < first + n * f.keystep && (p - first) % f.keystep === 0) return ks;
+    }
+  }
+  return undefined;
+}
+
+/** SET (GET or not) and BITFIELD (only GETs or not): the key flags this call really has. */
+function variableKeyFlags(spec: CommandSpec, cmd: readonly string[]): readonly string[] {
+  const has = (word: string) => cmd.some((a, i) => i > 1 && a.toLowerCase() === word);
+  if (spec.fullName === 'set') return has('get') ? ['RW', 'access', 'update'] : ['OW', 'update'];
+  if (spec.fullName === 'bitfield') return has('set') || has('incrby') ? ['RW', 'access', 'update'] : ['RO', 'access'];
+  return ['RW', 'access', 'update'];
+}
+
 function getkeysandflags(c: Client, argv: string[]): void {
   const { spec, positions } = keysOf(c, argv);
-  const flags = spec.flags.includes('write') ? ['RW', 'update'] : ['RO', 'access'];
+  const cmd = argv.slice(2);
+  const fallback = spec.flags.includes('write') ? ['RW', 'update'] : ['RO', 'access'];
   c.reply.arrayHeader(positions.length);
   for (const p of positions) {
+    // The flags of the key spec that found the key, as Redis's getKeysFromCommandWithSpecs;
+    // a spec with variable flags gets them from the arguments, as the command's getkeys does.
+    const ks = keySpecAt(spec, cmd, p);
+    const flags = ks === undefined ? fallback : ks.flags.includes('variable_flags') ? variableKeyFlags(spec, cmd) : ks.flags;
     c.reply.arrayHeader(2);
     c.reply.bulk(argv[p + 2]!);
     c.reply.setHeader(flags.length);
@@ -360,7 +460,7 @@ export const introspectionCommands: CommandSpec[] = [
     complexity: 'O(N) where N is the total number of Redis commands',
     subcommands: [
       { ...S, name: 'count', arity: 2, handler: count, summary: 'Get total number of Redis commands', since: '2.8.13' },
-      { ...S, name: 'info', arity: -2, handler: info, summary: 'Get array of specific Redis command details, or all when no argument is given.', since: '2.8.13', complexity: 'O(N) where N is the number of commands to look up' },
+      { ...S, name: 'info', docs: { history: [['7.0.0', 'Allowed to be called with no argument to get info on all commands.']] }, arity: -2, handler: info, summary: 'Get array of specific Redis command details, or all when no argument is given.', since: '2.8.13', complexity: 'O(N) where N is the number of commands to look up' },
       { ...S, name: 'docs', arity: -2, handler: docs, summary: 'Get array of specific Redis command documentation', since: '7.0.0', complexity: 'O(N) where N is the number of commands to look up' },
       { ...S, name: 'list', arity: -2, handler: list, summary: 'Get an array of Redis command names', since: '7.0.0', complexity: 'O(N) where N is the total number of Redis commands' },
       { ...S, name: 'getkeys', arity: -4, handler: getkeys, summary: 'Extract keys given a full Redis command', since: '2.8.13', complexity: 'O(N) where N is the number of arguments to the command' },

@@ -167,6 +167,7 @@ export const connectionCommands: CommandSpec[] = [
   defineCommand({ name: 'echo', arity: 2, flags: 'loading stale fast', group: 'connection', handler: echo, summary: 'Echo the given string', since: '1.0.0' }),
   defineCommand({
     name: 'auth',
+    docs: { history: [['6.0.0', 'Added ACL style (username and password).']] },
     arity: -2,
     flags: 'noscript loading stale fast no_auth allow_busy',
     group: 'connection',
@@ -177,6 +178,7 @@ export const connectionCommands: CommandSpec[] = [
   }),
   defineCommand({
     name: 'hello',
+    docs: { history: [['6.2.0', '`protover` made optional; when called without arguments the command reports the current connection\'s context.']] },
     arity: -1,
     flags: 'noscript loading stale fast no_auth allow_busy',
     group: 'connection',

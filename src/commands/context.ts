@@ -55,6 +55,12 @@ export interface Client {
   readonly server: ServerContext;
   readonly flags: ClientFlags;
   replyMode: ReplyMode;
+  /**
+   * Called after a push (pub/sub message or subscription confirmation) was written from
+   * `start` (a reply mark): under CLIENT REPLY OFF/SKIP pushes are still delivered, as in
+   * Redis, where they are not replies to the command that produced them.
+   */
+  keepPush?(start: number): void;
   /** Library name and version from CLIENT SETINFO. */
   libName: string;
   libVer: string;
@@ -273,7 +279,7 @@ export interface CommandSpec {
   readonly lastKey: number;
   readonly step: number;
   readonly group: CommandGroup;
-  /** Extra ACL categories beyond those implied by flags and group (e.g. 'dangerous'). */
+  /** Extra ACL categories beyond those implied by flags and group (e.g. 'dangerous'); '-x' removes one. */
   readonly aclCategories: readonly string[];
   readonly handler: Handler;
   /** For commands whose keys are not at fixed positions (movablekeys). */
@@ -283,11 +289,35 @@ export interface CommandSpec {
   readonly bare: boolean;
   readonly summary: string;
   readonly since: string;
+  /** Empty when Redis documents none (COMMAND DOCS then omits the field). */
   readonly complexity: string;
+  /** Redis 7 key specifications; derived from the legacy range and flags when not given. */
+  readonly keySpecs: readonly KeySpec[];
+  /** COMMAND DOCS extras: doc_flags, deprecated_since, replaced_by, history. */
+  readonly docs: CommandDocsExtra;
   /** Bit set of flags, for the dispatcher's hot path. */
   readonly bits: number;
   /** The parent for a subcommand. */
   parent?: CommandSpec;
   /** Statistics for INFO commandstats. */
   readonly stats: { calls: number; usec: number; rejected: number; failed: number };
+}
+
+/** One Redis 7 key specification (COMMAND INFO's key specs, Redis's keySpec struct). */
+export interface KeySpec {
+  readonly notes?: string;
+  /** e.g. ['RW', 'access', 'update'] in Redis's order. */
+  readonly flags: readonly string[];
+  readonly begin: { type: 'index'; index: number } | { type: 'keyword'; keyword: string; startfrom: number } | { type: 'unknown' };
+  readonly find:
+    | { type: 'range'; lastkey: number; keystep: number; limit: number }
+    | { type: 'keynum'; keynumidx: number; firstkey: number; keystep: number }
+    | { type: 'unknown' };
+}
+
+export interface CommandDocsExtra {
+  readonly docFlags?: readonly string[];
+  readonly deprecatedSince?: string;
+  readonly replacedBy?: string;
+  readonly history?: readonly (readonly [string, string])[];
 }

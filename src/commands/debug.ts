@@ -177,6 +177,7 @@ const HELP_LINES = [
 export const debugCommands: CommandSpec[] = [
   defineCommand({
     name: 'debug',
+    docs: { docFlags: ['syscmd'] },
     arity: -2,
     flags: 'admin noscript loading stale protected',
     group: 'server',

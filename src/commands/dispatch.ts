@@ -72,21 +72,15 @@ export class Dispatcher {
     return spec;
   }
 
-  /** Wall clock (Date.now) and monotonic clock (performance.now) read at the same moment. */
-  private wallBase = 0;
-  private monoBase = -Infinity;
-
   /** Run one request from a client: all checks, then the command (or queue it in MULTI). */
   execute(c: Client, argv: string[]): void {
     const server = this.server;
-    // One clock read per command serves both the command's timing (commandstats) and the
-    // server's millisecond clock; the wall clock is re-read once a millisecond has passed.
+    // The monotonic read times the command (commandstats); the server's millisecond clock is
+    // the wall clock of this moment, read for every command as Redis's mstime() is. A cached
+    // wall clock (re-read once a millisecond) lags the real one by up to 2 ms, so a client
+    // that set PXAT now+10000 read back a PTTL of 10001.
     const start = performance.now();
-    if (start - this.monoBase >= 1) {
-      this.monoBase = start;
-      this.wallBase = Date.now();
-    }
-    server.clock.now = this.wallBase;
+    server.clock.now = Date.now();
     const resolved = this.resolve(c, argv);
     if (typeof resolved === 'string') {
       if (c.flags.multi) c.flags.dirtyExec = true;

@@ -407,6 +407,7 @@ const RADIUS_COMPLEXITY =
 export const geoCommands: CommandSpec[] = [
   defineCommand({
     name: 'geoadd',
+    docs: { history: [['6.2.0', 'Added the `CH`, `NX` and `XX` options.']] },
     arity: -5,
     flags: 'write denyoom',
     keys: [1, 1, 1],
@@ -451,6 +452,7 @@ export const geoCommands: CommandSpec[] = [
   }),
   defineCommand({
     name: 'geosearch',
+    docs: { history: [['7.0.0', 'Added support for uppercase unit names.']] },
     arity: -7,
     flags: 'readonly',
     keys: [1, 1, 1],
@@ -462,6 +464,8 @@ export const geoCommands: CommandSpec[] = [
   }),
   defineCommand({
     name: 'geosearchstore',
+    keySpecs: ['OW update | index 1 | range 0 1 0', 'RO access | index 2 | range 0 1 0'],
+    docs: { history: [['7.0.0', 'Added support for uppercase unit names.']] },
     arity: -8,
     flags: 'write denyoom',
     keys: [1, 2, 1],
@@ -473,6 +477,8 @@ export const geoCommands: CommandSpec[] = [
   }),
   defineCommand({
     name: 'georadius',
+    keySpecs: ['RO access | index 1 | range 0 1 0', 'OW update | keyword STORE 6 | range 0 1 0', 'OW update | keyword STOREDIST 6 | range 0 1 0'],
+    docs: { docFlags: ['deprecated'], deprecatedSince: '6.2.0', replacedBy: '`GEOSEARCH` and `GEOSEARCHSTORE` with the `BYRADIUS` argument', history: [['6.2.0', 'Added the `ANY` option for `COUNT`.'], ['7.0.0', 'Added support for uppercase unit names.']] },
     arity: -6,
     flags: 'write denyoom',
     keys: [1, 1, 1],
@@ -485,6 +491,8 @@ export const geoCommands: CommandSpec[] = [
   }),
   defineCommand({
     name: 'georadiusbymember',
+    keySpecs: ['RO access | index 1 | range 0 1 0', 'OW update | keyword STORE 5 | range 0 1 0', 'OW update | keyword STOREDIST 5 | range 0 1 0'],
+    docs: { docFlags: ['deprecated'], deprecatedSince: '6.2.0', replacedBy: '`GEOSEARCH` and `GEOSEARCHSTORE` with the `BYRADIUS` and `FROMMEMBER` arguments', history: [['7.0.0', 'Added support for uppercase unit names.']] },
     arity: -5,
     flags: 'write denyoom',
     keys: [1, 1, 1],
@@ -497,6 +505,7 @@ export const geoCommands: CommandSpec[] = [
   }),
   defineCommand({
     name: 'georadius_ro',
+    docs: { docFlags: ['deprecated'], deprecatedSince: '6.2.0', replacedBy: '`GEOSEARCH` with the `BYRADIUS` argument', history: [['6.2.0', 'Added the `ANY` option for `COUNT`.']] },
     arity: -6,
     flags: 'readonly',
     keys: [1, 1, 1],
@@ -508,6 +517,7 @@ export const geoCommands: CommandSpec[] = [
   }),
   defineCommand({
     name: 'georadiusbymember_ro',
+    docs: { docFlags: ['deprecated'], deprecatedSince: '6.2.0', replacedBy: '`GEOSEARCH` with the `BYRADIUS` and `FROMMEMBER` arguments' },
     arity: -5,
     flags: 'readonly',
     keys: [1, 1, 1],

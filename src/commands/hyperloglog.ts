@@ -126,6 +126,7 @@ function pfmerge(c: Client, argv: string[]): void {
 export const hyperloglogCommands: CommandSpec[] = [
   defineCommand({
     name: 'pfadd',
+    keySpecs: ['RW insert | index 1 | range 0 1 0'],
     arity: -2,
     flags: 'write denyoom fast',
     keys: [1, 1, 1],
@@ -137,6 +138,7 @@ export const hyperloglogCommands: CommandSpec[] = [
   }),
   defineCommand({
     name: 'pfcount',
+    keySpecs: ['RW access | index 1 | range -1 1 0 # RW because it may change the internal representation of the key, and propagate to replicas'],
     arity: -2,
     flags: 'readonly',
     keys: [1, -1, 1],
@@ -149,6 +151,7 @@ export const hyperloglogCommands: CommandSpec[] = [
   }),
   defineCommand({
     name: 'pfmerge',
+    keySpecs: ['RW access insert | index 1 | range 0 1 0', 'RO access | index 2 | range -1 1 0'],
     arity: -2,
     flags: 'write denyoom',
     keys: [1, -1, 1],

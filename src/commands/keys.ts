@@ -41,6 +41,7 @@ import {
 import { globMatch } from '../util/glob.js';
 import { AccessMode } from '../keyspace/memory.js';
 import { is, parseI64, parseIntOrNull } from './args.js';
+import { signalKeyAsReady } from './blocking.js';
 import { encodingOfString } from './string.js';
 import type { Client } from './context.js';
 import { defineCommand, type CommandSpec } from './spec.js';
@@ -191,6 +192,9 @@ function renameGeneric(c: Client, argv: string[], nx: boolean): void {
   }
   db.delete(src);
   db.add(dst, v);
+  // As Redis's dbAdd: a list or sorted set arriving under a waited key serves its blocked
+  // clients, in the order the keys became ready (not after the command, in table order).
+  signalKeyAsReady(db, dst);
   if (expireAt !== undefined) db.setExpire(dst, expireAt);
   c.server.notify('generic', 'rename_from', src, db.id);
   c.server.notify('generic', 'rename_to', dst, db.id);
@@ -217,6 +221,7 @@ function move(c: Client, argv: string[]): void {
   const expireAt = src.getExpire(key);
   if (dst.get(key) !== undefined) return c.reply.int(0);
   dst.add(key, v);
+  signalKeyAsReady(dst, key);
   if (expireAt !== undefined) dst.setExpire(key, expireAt);
   src.delete(key);
   c.server.notify('generic', 'move_from', key, src.id);
@@ -247,6 +252,7 @@ function copy(c: Client, argv: string[]): void {
     dst.delete(dstKey);
   }
   dst.add(dstKey, typeof v === 'string' ? v : v.clone());
+  signalKeyAsReady(dst, dstKey);
   if (expireAt !== undefined) dst.setExpire(dstKey, expireAt);
   c.server.notify('generic', 'copy_to', dstKey, dst.id);
   c.reply.int(1);
@@ -605,6 +611,7 @@ function restore(c: Client, argv: string[]): void {
     return c.reply.ok();
   }
   db.add(key, value);
+  signalKeyAsReady(db, key);
   if (ttl !== 0) {
     db.setExpire(key, ttl);
     if (!absttl) {
@@ -623,30 +630,30 @@ function restore(c: Client, argv: string[]): void {
 const G = { group: 'generic' as const };
 const K1 = [1, 1, 1] as [number, number, number];
 export const keyCommands: CommandSpec[] = [
-  defineCommand({ ...G, name: 'del', arity: -2, flags: 'write', keys: [1, -1, 1], handler: del, summary: 'Delete a key', since: '1.0.0', complexity: 'O(N) where N is the number of keys that will be removed.' }),
-  defineCommand({ ...G, name: 'unlink', arity: -2, flags: 'write fast', keys: [1, -1, 1], handler: del, summary: 'Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking.', since: '4.0.0', complexity: 'O(1) for each key removed regardless of its size.' }),
-  defineCommand({ ...G, name: 'exists', arity: -2, flags: 'readonly fast', keys: [1, -1, 1], handler: exists, summary: 'Determine if a key exists', since: '1.0.0', complexity: 'O(N) where N is the number of keys to check.' }),
-  defineCommand({ ...G, name: 'type', arity: 2, flags: 'readonly fast', keys: K1, handler: type, summary: 'Determine the type stored at key', since: '1.0.0' }),
-  defineCommand({ ...G, name: 'touch', arity: -2, flags: 'readonly fast', keys: [1, -1, 1], handler: touch, summary: 'Alters the last access time of a key(s). Returns the number of existing keys specified.', since: '3.2.1', complexity: 'O(N) where N is the number of keys that will be touched.' }),
-  defineCommand({ ...G, name: 'expire', arity: -3, flags: 'write fast', keys: K1, handler: expire, summary: "Set a key's time to live in seconds", since: '1.0.0' }),
-  defineCommand({ ...G, name: 'pexpire', arity: -3, flags: 'write fast', keys: K1, handler: pexpire, summary: "Set a key's time to live in milliseconds", since: '2.6.0' }),
-  defineCommand({ ...G, name: 'expireat', arity: -3, flags: 'write fast', keys: K1, handler: expireat, summary: 'Set the expiration for a key as a UNIX timestamp', since: '1.2.0' }),
-  defineCommand({ ...G, name: 'pexpireat', arity: -3, flags: 'write fast', keys: K1, handler: pexpireat, summary: 'Set the expiration for a key as a UNIX timestamp specified in milliseconds', since: '2.6.0' }),
-  defineCommand({ ...G, name: 'ttl', arity: 2, flags: 'readonly fast', keys: K1, handler: (c, a) => ttlGeneric(c, a, false, false), summary: 'Get the time to live for a key in seconds', since: '1.0.0' }),
-  defineCommand({ ...G, name: 'pttl', arity: 2, flags: 'readonly fast', keys: K1, handler: (c, a) => ttlGeneric(c, a, true, false), summary: 'Get the time to live for a key in milliseconds', since: '2.6.0' }),
+  defineCommand({ ...G, name: 'del', keySpecs: ['RM delete | index 1 | range -1 1 0'], arity: -2, flags: 'write', keys: [1, -1, 1], handler: del, summary: 'Delete a key', since: '1.0.0', complexity: 'O(N) where N is the number of keys that will be removed. When a key to remove holds a value other than a string, the individual complexity for this key is O(M) where M is the number of elements in the list, set, sorted set or hash. Removing a single key that holds a string value is O(1).' }),
+  defineCommand({ ...G, name: 'unlink', keySpecs: ['RM delete | index 1 | range -1 1 0'], arity: -2, flags: 'write fast', keys: [1, -1, 1], handler: del, summary: 'Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking.', since: '4.0.0', complexity: 'O(1) for each key removed regardless of its size. Then the command does O(N) work in a different thread in order to reclaim memory, where N is the number of allocations the deleted objects where composed of.' }),
+  defineCommand({ ...G, name: 'exists', keySpecs: ['RO | index 1 | range -1 1 0'], docs: { history: [['3.0.3', 'Accepts multiple `key` arguments.']] }, arity: -2, flags: 'readonly fast', keys: [1, -1, 1], handler: exists, summary: 'Determine if a key exists', since: '1.0.0', complexity: 'O(N) where N is the number of keys to check.' }),
+  defineCommand({ ...G, name: 'type', keySpecs: ['RO | index 1 | range 0 1 0'], arity: 2, flags: 'readonly fast', keys: K1, handler: type, summary: 'Determine the type stored at key', since: '1.0.0' }),
+  defineCommand({ ...G, name: 'touch', keySpecs: ['RO | index 1 | range -1 1 0'], arity: -2, flags: 'readonly fast', keys: [1, -1, 1], handler: touch, summary: 'Alters the last access time of a key(s). Returns the number of existing keys specified.', since: '3.2.1', complexity: 'O(N) where N is the number of keys that will be touched.' }),
+  defineCommand({ ...G, name: 'expire', docs: { history: [['7.0.0', 'Added options: `NX`, `XX`, `GT` and `LT`.']] }, arity: -3, flags: 'write fast', keys: K1, handler: expire, summary: "Set a key's time to live in seconds", since: '1.0.0' }),
+  defineCommand({ ...G, name: 'pexpire', docs: { history: [['7.0.0', 'Added options: `NX`, `XX`, `GT` and `LT`.']] }, arity: -3, flags: 'write fast', keys: K1, handler: pexpire, summary: "Set a key's time to live in milliseconds", since: '2.6.0' }),
+  defineCommand({ ...G, name: 'expireat', docs: { history: [['7.0.0', 'Added options: `NX`, `XX`, `GT` and `LT`.']] }, arity: -3, flags: 'write fast', keys: K1, handler: expireat, summary: 'Set the expiration for a key as a UNIX timestamp', since: '1.2.0' }),
+  defineCommand({ ...G, name: 'pexpireat', docs: { history: [['7.0.0', 'Added options: `NX`, `XX`, `GT` and `LT`.']] }, arity: -3, flags: 'write fast', keys: K1, handler: pexpireat, summary: 'Set the expiration for a key as a UNIX timestamp specified in milliseconds', since: '2.6.0' }),
+  defineCommand({ ...G, name: 'ttl', docs: { history: [['2.8.0', 'Added the -2 reply.']] }, arity: 2, flags: 'readonly fast', keys: K1, handler: (c, a) => ttlGeneric(c, a, false, false), summary: 'Get the time to live for a key in seconds', since: '1.0.0' }),
+  defineCommand({ ...G, name: 'pttl', docs: { history: [['2.8.0', 'Added the -2 reply.']] }, arity: 2, flags: 'readonly fast', keys: K1, handler: (c, a) => ttlGeneric(c, a, true, false), summary: 'Get the time to live for a key in milliseconds', since: '2.6.0' }),
   defineCommand({ ...G, name: 'expiretime', arity: 2, flags: 'readonly fast', keys: K1, handler: (c, a) => ttlGeneric(c, a, false, true), summary: 'Get the expiration Unix timestamp for a key', since: '7.0.0' }),
   defineCommand({ ...G, name: 'pexpiretime', arity: 2, flags: 'readonly fast', keys: K1, handler: (c, a) => ttlGeneric(c, a, true, true), summary: 'Get the expiration Unix timestamp for a key in milliseconds', since: '7.0.0' }),
   defineCommand({ ...G, name: 'persist', arity: 2, flags: 'write fast', keys: K1, handler: persist, summary: 'Remove the expiration from a key', since: '2.2.0' }),
-  defineCommand({ ...G, name: 'rename', arity: 3, flags: 'write', keys: [1, 2, 1], handler: (c, a) => renameGeneric(c, a, false), summary: 'Rename a key', since: '1.0.0' }),
-  defineCommand({ ...G, name: 'renamenx', arity: 3, flags: 'write fast', keys: [1, 2, 1], handler: (c, a) => renameGeneric(c, a, true), summary: 'Rename a key, only if the new key does not exist', since: '1.0.0' }),
-  defineCommand({ ...G, name: 'move', arity: 3, flags: 'write fast', keys: K1, handler: move, summary: 'Move a key to another database', since: '1.0.0' }),
-  defineCommand({ ...G, name: 'copy', arity: -3, flags: 'write denyoom', keys: [1, 2, 1], handler: copy, summary: 'Copy a key', since: '6.2.0', complexity: 'O(N) worst case for collections, where N is the number of nested items. O(1) for string values.' }),
-  defineCommand({ ...G, name: 'swapdb', arity: 3, flags: 'write fast', handler: swapdb, acl: 'dangerous', summary: 'Swaps two Redis databases', since: '4.0.0', complexity: 'O(N) where N is the count of clients watching or blocking on keys from both databases.' }),
+  defineCommand({ ...G, name: 'rename', keySpecs: ['RW access delete | index 1 | range 0 1 0', 'OW update | index 2 | range 0 1 0'], arity: 3, flags: 'write', keys: [1, 2, 1], handler: (c, a) => renameGeneric(c, a, false), summary: 'Rename a key', since: '1.0.0' }),
+  defineCommand({ ...G, name: 'renamenx', keySpecs: ['RW access delete | index 1 | range 0 1 0', 'OW insert | index 2 | range 0 1 0'], docs: { history: [['3.2.0', 'The command no longer returns an error when source and destination names are the same.']] }, arity: 3, flags: 'write fast', keys: [1, 2, 1], handler: (c, a) => renameGeneric(c, a, true), summary: 'Rename a key, only if the new key does not exist', since: '1.0.0' }),
+  defineCommand({ ...G, name: 'move', keySpecs: ['RW access update | index 1 | range 0 1 0'], arity: 3, flags: 'write fast', keys: K1, handler: move, summary: 'Move a key to another database', since: '1.0.0' }),
+  defineCommand({ ...G, name: 'copy', keySpecs: ['RO access | index 1 | range 0 1 0', 'OW update | index 2 | range 0 1 0'], arity: -3, flags: 'write denyoom', keys: [1, 2, 1], handler: copy, summary: 'Copy a key', since: '6.2.0', complexity: 'O(N) worst case for collections, where N is the number of nested items. O(1) for string values.' }),
+  defineCommand({ ...G, group: 'server', name: 'swapdb', arity: 3, flags: 'write fast', handler: swapdb, acl: 'keyspace dangerous', summary: 'Swaps two Redis databases', since: '4.0.0', complexity: 'O(N) where N is the count of clients watching or blocking on keys from both databases.' }),
   defineCommand({ ...G, name: 'keys', arity: 2, flags: 'readonly', handler: keys, acl: 'dangerous', summary: 'Find all keys matching the given pattern', since: '1.0.0', complexity: 'O(N) with N being the number of keys in the database, under the assumption that the key names in the database and the given pattern have limited length.' }),
-  defineCommand({ ...G, name: 'scan', arity: -2, flags: 'readonly', handler: scan, summary: 'Incrementally iterate the keys space', since: '2.8.0', complexity: 'O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.' }),
+  defineCommand({ ...G, name: 'scan', docs: { history: [['6.0.0', 'Added the `TYPE` subcommand.']] }, arity: -2, flags: 'readonly', handler: scan, summary: 'Incrementally iterate the keys space', since: '2.8.0', complexity: 'O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.' }),
   defineCommand({ ...G, name: 'randomkey', arity: 1, flags: 'readonly', handler: randomkey, summary: 'Return a random key from the keyspace', since: '1.0.0' }),
   defineCommand({ ...G, name: 'dump', arity: 2, flags: 'readonly', keys: K1, handler: dump, summary: 'Return a serialized version of the value stored at the specified key.', since: '2.6.0', complexity: 'O(1) to access the key and additional O(N*M) to serialize it, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1).' }),
-  defineCommand({ ...G, name: 'restore', arity: -4, flags: 'write denyoom', keys: K1, handler: restore, acl: 'dangerous', summary: 'Create a key using the provided serialized value, previously obtained using DUMP.', since: '2.6.0', complexity: 'O(1) to create the new key and additional O(N*M) to reconstruct the serialized value, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1). However for sorted set values the complexity is O(N*M*log(N)) because inserting values into sorted sets is O(log(N)).' }),
+  defineCommand({ ...G, name: 'restore', keySpecs: ['OW update | index 1 | range 0 1 0'], docs: { history: [['3.0.0', 'Added the `REPLACE` modifier.'], ['5.0.0', 'Added the `ABSTTL` modifier.'], ['5.0.0', 'Added the `IDLETIME` and `FREQ` options.']] }, arity: -4, flags: 'write denyoom', keys: K1, handler: restore, acl: 'dangerous', summary: 'Create a key using the provided serialized value, previously obtained using DUMP.', since: '2.6.0', complexity: 'O(1) to create the new key and additional O(N*M) to reconstruct the serialized value, where N is the number of Redis objects composing the value and M their average size. For small string values the time complexity is thus O(1)+O(1*M) where M is small, so simply O(1). However for sorted set values the complexity is O(N*M*log(N)) because inserting values into sorted sets is O(log(N)).' }),
   defineCommand({
     ...G,
     name: 'object',
@@ -655,10 +662,10 @@ export const keyCommands: CommandSpec[] = [
     since: '2.2.3',
     complexity: 'Depends on subcommand.',
     subcommands: [
-      { ...G, name: 'encoding', arity: 3, flags: 'readonly', keys: [2, 2, 1], handler: objectEncoding, summary: 'Inspect the internal encoding of a Redis object', since: '2.2.3' },
-      { ...G, name: 'freq', arity: 3, flags: 'readonly', keys: [2, 2, 1], handler: objectFreq, summary: 'Get the logarithmic access frequency counter of a Redis object', since: '4.0.0' },
-      { ...G, name: 'idletime', arity: 3, flags: 'readonly', keys: [2, 2, 1], handler: objectIdletime, summary: 'Get the time since a Redis object was last accessed', since: '2.2.3' },
-      { ...G, name: 'refcount', arity: 3, flags: 'readonly', keys: [2, 2, 1], handler: objectRefcount, summary: 'Get the number of references to the value of the key', since: '2.2.3' },
+      { ...G, name: 'encoding', keySpecs: ['RO | index 2 | range 0 1 0'], arity: 3, flags: 'readonly', keys: [2, 2, 1], handler: objectEncoding, summary: 'Inspect the internal encoding of a Redis object', since: '2.2.3' },
+      { ...G, name: 'freq', keySpecs: ['RO | index 2 | range 0 1 0'], arity: 3, flags: 'readonly', keys: [2, 2, 1], handler: objectFreq, summary: 'Get the logarithmic access frequency counter of a Redis object', since: '4.0.0' },
+      { ...G, name: 'idletime', keySpecs: ['RO | index 2 | range 0 1 0'], arity: 3, flags: 'readonly', keys: [2, 2, 1], handler: objectIdletime, summary: 'Get the time since a Redis object was last accessed', since: '2.2.3' },
+      { ...G, name: 'refcount', keySpecs: ['RO | index 2 | range 0 1 0'], arity: 3, flags: 'readonly', keys: [2, 2, 1], handler: objectRefcount, summary: 'Get the number of references to the value of the key', since: '2.2.3' },
       { ...G, name: 'help', arity: 2, flags: 'loading stale', handler: objectHelp, summary: 'Show helpful text about the different subcommands', since: '6.2.0', complexity: 'O(1)' },
     ],
   }),

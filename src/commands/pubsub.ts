@@ -52,10 +52,12 @@ function count(c: Client): number {
 
 function confirm(c: Client, kind: string, name: string | null, n: number): void {
   const r = c.reply;
+  const start = r.mark();
   r.pushHeader(3);
   r.bulk(kind);
   r.bulk(name);
   r.int(n);
+  c.keepPush?.(start);
 }
 
 function updateFlag(c: Client): void {

@@ -5,9 +5,9 @@
  * handlers never re-check. COMMAND, COMMAND INFO/DOCS/GETKEYS and ACL categories are
  * generated from the same table.
  */
-import type { CommandFlag, CommandGroup, CommandSpec, Handler } from './context.js';
+import type { CommandDocsExtra, CommandFlag, CommandGroup, CommandSpec, Handler, KeySpec } from './context.js';
 
-export type { CommandFlag, CommandGroup, CommandSpec, Handler } from './context.js';
+export type { CommandDocsExtra, CommandFlag, CommandGroup, CommandSpec, Handler, KeySpec } from './context.js';
 
 export const F = {
   write: 1 << 0,
@@ -31,6 +31,43 @@ export const F = {
   protected: 1 << 18,
 } as const;
 
+
+
+/**
+ * Parse a key spec written compactly, as the definitions do:
+ * `"FLAGS... | index N | range LAST STEP LIMIT"`, `"... | keyword KW FROM | keynum IDX FIRST STEP"`,
+ * `"... | unknown | unknown"`, with an optional `" # notes"` at the end.
+ */
+export function parseKeySpec(text: string): KeySpec {
+  const hash = text.indexOf(' # ');
+  const notes = hash >= 0 ? text.slice(hash + 3) : undefined;
+  const [flagPart, beginPart, findPart] = (hash >= 0 ? text.slice(0, hash) : text).split('|').map((x) => x.trim().split(/\s+/));
+  if (!flagPart || !beginPart || !findPart) throw new Error(`bad key spec: ${text}`);
+  const n = (x: string | undefined) => {
+    const v = Number(x);
+    if (!Number.isInteger(v)) throw new Error(`bad key spec number in: ${text}`);
+    return v;
+  };
+  let begin: KeySpec['begin'];
+  if (beginPart[0] === 'index') begin = { type: 'index', index: n(beginPart[1]) };
+  else if (beginPart[0] === 'keyword') begin = { type: 'keyword', keyword: beginPart[1]!, startfrom: n(beginPart[2]) };
+  else if (beginPart[0] === 'unknown') begin = { type: 'unknown' };
+  else throw new Error(`bad key spec begin in: ${text}`);
+  let find: KeySpec['find'];
+  if (findPart[0] === 'range') find = { type: 'range', lastkey: n(findPart[1]), keystep: n(findPart[2]), limit: n(findPart[3]) };
+  else if (findPart[0] === 'keynum') find = { type: 'keynum', keynumidx: n(findPart[1]), firstkey: n(findPart[2]), keystep: n(findPart[3]) };
+  else if (findPart[0] === 'unknown') find = { type: 'unknown' };
+  else throw new Error(`bad key spec find in: ${text}`);
+  return { ...(notes !== undefined ? { notes } : {}), flags: flagPart.filter(Boolean), begin, find };
+}
+
+/** The one key spec a plain legacy range implies (what most single-key commands have). */
+function legacyKeySpec(first: number, last: number, step: number, flags: readonly string[]): KeySpec[] {
+  if (first <= 0) return [];
+  const kf = flags.includes('write') ? ['RW', 'update'] : flags.includes('readonly') ? ['RO', 'access'] : ['not_key'];
+  return [{ flags: kf, begin: { type: 'index', index: first }, find: { type: 'range', lastkey: last < 0 ? last : last - first, keystep: step, limit: 0 } }];
+}
+
 export interface CommandDefinition {
   name: string;
   arity: number;
@@ -44,7 +81,11 @@ export interface CommandDefinition {
   acl?: string;
   summary: string;
   since: string;
+  /** Omitted: "O(1)"; the empty string: Redis documents no complexity. */
   complexity?: string;
+  /** Key specs in parseKeySpec's notation; omitted: derived from `keys` and the flags. */
+  keySpecs?: readonly string[];
+  docs?: CommandDocsExtra;
   subcommands?: CommandDefinition[];
 }
 
@@ -71,6 +112,8 @@ export function defineCommand(def: CommandDefinition, parent?: CommandSpec): Com
     summary: def.summary,
     since: def.since,
     complexity: def.complexity ?? 'O(1)',
+    keySpecs: def.keySpecs ? def.keySpecs.map(parseKeySpec) : legacyKeySpec(firstKey, lastKey, step, flags),
+    docs: def.docs ?? {},
     bits,
     parent,
     stats: { calls: 0, usec: 0, rejected: 0, failed: 0 },
@@ -124,6 +167,11 @@ export function aclCategoriesOf(spec: CommandSpec): string[] {
   };
   const g = groupCategory[spec.group];
   if (g) cats.add(g);
-  for (const extra of spec.aclCategories) cats.add(extra);
+  // "-keyspace" removes what the group implied: Redis lists categories per command, and a
+  // few (WAIT: group generic, category @connection) differ from their group's.
+  for (const extra of spec.aclCategories) {
+    if (extra.startsWith('-')) cats.delete(extra.slice(1));
+    else cats.add(extra);
+  }
   return [...cats];
 }

@@ -198,7 +198,7 @@ export function table(header: string[], rows: string[][]): string {
 
 /** `dssm status`'s human-readable form. */
 export function renderTopology(t: Topology): string {
-  let out = `master name: ${t.masterName}   primary: ${t.primary ?? '(unknown)'}${t.agreed ? '' : '  (sentinels disagree)'}   config epoch: ${t.epoch}\n\n`;
+  let out = `master name: ${t.masterName}   primary: ${t.primary ?? '(unknown)'}${t.agreed ? '' : t.counts.sentinels === 0 ? '  (no sentinel answered)' : '  (sentinels disagree)'}   config epoch: ${t.epoch}\n\n`;
   out += table(
     ['DATA NODE', 'ROLE', 'HEALTH', 'PID', 'OFFSET', 'LAG', 'PRIMARY/LINK'],
     t.nodes.map((n) => [

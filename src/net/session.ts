@@ -213,13 +213,33 @@ export class Session implements Client {
     this.flush();
   }
 
-  /** CLIENT REPLY OFF/SKIP: run the command but drop its reply. */
+  /** Byte ranges of pushes written while a command runs quietly (see executeQuietly). */
+  private quietPushes: number[] | null = null;
+
+  keepPush(start: number): void {
+    if (this.quietPushes !== null) this.quietPushes.push(start, this.reply.mark());
+  }
+
+  /** CLIENT REPLY OFF/SKIP: run the command but drop its reply, keeping the pushes it caused. */
   private executeQuietly(argv: string[]): void {
     const mark = this.reply.mark();
     const skipping = this.skipNext;
-    this.dispatcher.execute(this, argv);
-    // CLIENT REPLY ON's own +OK must be seen; anything else is dropped.
-    if (this.replyMode !== 'on' || skipping) this.reply.truncate(mark);
+    const pushes: number[] = [];
+    this.quietPushes = pushes;
+    try {
+      this.dispatcher.execute(this, argv);
+    } finally {
+      this.quietPushes = null;
+    }
+    // CLIENT REPLY ON's own +OK must be seen; anything else but pushes is dropped.
+    if (this.replyMode !== 'on' || skipping) {
+      if (pushes.length === 0) this.reply.truncate(mark);
+      else {
+        const all = this.reply.take()!;
+        this.reply.writeRaw(all.subarray(0, mark));
+        for (let i = 0; i < pushes.length; i += 2) this.reply.writeRaw(all.subarray(pushes[i], pushes[i + 1]));
+      }
+    }
     if (skipping) this.skipNext = false;
   }
 

@@ -110,11 +110,12 @@ export class PubSubHub implements PubSubApi {
     if (subs !== undefined) {
       for (const c of [...subs]) {
         const r = c.reply;
+        const start = r.mark();
         r.pushHeader(3);
         r.bulk('message');
         r.bulk(channel);
         r.bulk(message);
-        this.delivered(c);
+        this.delivered(c, start);
         receivers++;
       }
     }
@@ -123,12 +124,13 @@ export class PubSubHub implements PubSubApi {
         if (!globMatch(pattern, channel)) continue;
         for (const c of [...clients]) {
           const r = c.reply;
+          const start = r.mark();
           r.pushHeader(4);
           r.bulk('pmessage');
           r.bulk(pattern);
           r.bulk(channel);
           r.bulk(message);
-          this.delivered(c);
+          this.delivered(c, start);
           receivers++;
         }
       }
@@ -143,18 +145,20 @@ export class PubSubHub implements PubSubApi {
     let receivers = 0;
     for (const c of [...subs]) {
       const r = c.reply;
+      const start = r.mark();
       r.pushHeader(3);
       r.bulk('smessage');
       r.bulk(channel);
       r.bulk(message);
-      this.delivered(c);
+      this.delivered(c, start);
       receivers++;
     }
     return receivers;
   }
 
-  /** After writing a message: flush soon, and enforce the pubsub output buffer limit. */
-  private delivered(c: Client): void {
+  /** After writing a message from `start`: keep it, flush soon, enforce the pubsub output buffer limit. */
+  private delivered(c: Client, start: number): void {
+    c.keepPush?.(start);
     c.flushSoon();
     if (!c.flags.pubsub) return;
     const { hard, soft, softSeconds } = this.limit;

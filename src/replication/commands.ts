@@ -124,12 +124,12 @@ declare module '../commands/context.js' {
 
 const S = { group: 'server' as const };
 export const replicationCommands: CommandSpec[] = [
-  defineCommand({ ...S, name: 'replicaof', arity: 3, flags: 'admin noscript stale no_async_loading', handler: replicaof, summary: 'Configure a server as replica of another, or promote it to a master', since: '5.0.0', complexity: 'O(1)' }),
-  defineCommand({ ...S, name: 'slaveof', arity: 3, flags: 'admin noscript stale no_async_loading', handler: replicaof, summary: 'Sets a Redis server as a replica of another, or promotes it to being a master', since: '1.0.0', complexity: 'O(1)' }),
-  defineCommand({ ...S, name: 'role', arity: 1, flags: 'noscript loading stale fast', handler: role, summary: 'Returns the replication role', since: '2.8.12', complexity: 'O(1)' }),
-  defineCommand({ ...S, name: 'replconf', arity: -1, flags: 'admin noscript loading stale allow_busy', handler: replconf, summary: 'An internal command for configuring the replication stream', since: '3.0.0', complexity: 'O(1)' }),
-  defineCommand({ ...S, name: 'psync', arity: -3, flags: 'admin noscript no_async_loading no_multi', handler: psync, summary: 'An internal command used in replication', since: '2.8.0', complexity: '' }),
-  defineCommand({ ...S, name: 'sync', arity: 1, flags: 'admin noscript no_async_loading no_multi', handler: psync, summary: 'An internal command used in replication', since: '1.0.0', complexity: '' }),
-  defineCommand({ group: 'generic', name: 'wait', arity: 3, flags: 'noscript', handler: wait, summary: 'Blocks until the asynchronous replication of all preceding write commands sent by the connection is completed', since: '3.0.0', complexity: 'O(1)' }),
-  defineCommand({ ...S, name: 'failover', arity: -1, flags: 'admin noscript stale', handler: failover, summary: 'Starts a coordinated failover from a server to one of its replicas', since: '6.2.0', complexity: 'O(1)' }),
+  defineCommand({ ...S, name: 'replicaof', arity: 3, flags: 'admin noscript stale no_async_loading', handler: replicaof, summary: 'Make the server a replica of another instance, or promote it as master.', since: '5.0.0', complexity: 'O(1)' }),
+  defineCommand({ ...S, name: 'slaveof', docs: { docFlags: ['deprecated'], deprecatedSince: '5.0.0', replacedBy: '`REPLICAOF`' }, arity: 3, flags: 'admin noscript stale no_async_loading', handler: replicaof, summary: 'Make the server a replica of another instance, or promote it as master.', since: '1.0.0', complexity: 'O(1)' }),
+  defineCommand({ ...S, name: 'role', arity: 1, flags: 'noscript loading stale fast', acl: 'admin dangerous', handler: role, summary: 'Return the role of the instance in the context of replication', since: '2.8.12', complexity: 'O(1)' }),
+  defineCommand({ ...S, name: 'replconf', docs: { docFlags: ['syscmd'] }, arity: -1, flags: 'admin noscript loading stale allow_busy', handler: replconf, summary: 'An internal command for configuring the replication stream', since: '3.0.0', complexity: 'O(1)' }),
+  defineCommand({ ...S, name: 'psync', arity: -3, flags: 'admin noscript no_async_loading no_multi', handler: psync, summary: 'Internal command used for replication', since: '2.8.0', complexity: '' }),
+  defineCommand({ ...S, name: 'sync', arity: 1, flags: 'admin noscript no_async_loading no_multi', handler: psync, summary: 'Internal command used for replication', since: '1.0.0', complexity: '' }),
+  defineCommand({ group: 'generic', name: 'wait', arity: 3, flags: 'noscript', acl: '-keyspace connection', handler: wait, summary: 'Wait for the synchronous replication of all the write commands sent in the context of the current connection', since: '3.0.0', complexity: 'O(1)' }),
+  defineCommand({ ...S, name: 'failover', arity: -1, flags: 'admin noscript stale', handler: failover, summary: 'Start a coordinated failover between this server and one of its replicas.', since: '6.2.0', complexity: 'O(1)' }),
 ];

@@ -116,10 +116,16 @@ function yesno(v: string | undefined, l: ConfigLine): boolean {
   throw new ConfigError(l.source, l.line, l.text, "argument must be 'yes' or 'no'");
 }
 
-function int(v: string | undefined, l: ConfigLine, min = 0): number {
-  if (v === undefined || !/^-?\d+$/.test(v)) throw new ConfigError(l.source, l.line, l.text, 'Invalid argument');
-  const n = Number(v);
-  if (n < min) throw new ConfigError(l.source, l.line, l.text, 'Invalid argument');
+/**
+ * An integer argument of `name` (the directive or its field, e.g. "port" or "sentinel
+ * monitor <quorum>"); the error names it and the range it takes.
+ */
+function int(v: string | undefined, l: ConfigLine, name: string, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+  const n = v !== undefined && /^-?\d+$/.test(v) ? Number(v) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `an integer >= ${min}` : `an integer from ${min} to ${max}`;
+    throw new ConfigError(l.source, l.line, l.text, `Bad value for '${name}': expected ${range}, got '${v ?? ''}'`);
+  }
   return n;
 }
 
@@ -139,22 +145,22 @@ function applySentinelDirective(cfg: SentinelConfig, w: string[], l: ConfigLine)
   switch (sub) {
     case 'monitor': {
       if (w.length !== 5) throw bad('Wrong number of arguments for sentinel monitor');
-      const quorum = int(w[4], l);
+      const quorum = int(w[4], l, 'sentinel monitor <quorum>', 0);
       if (quorum <= 0) throw bad('Quorum must be 1 or greater.');
       if (cfg.masters.some((m) => m.name === w[1])) throw bad('Duplicated master name.');
-      const port = int(w[3], l);
+      const port = int(w[3], l, 'sentinel monitor <port>', 0, 65535);
       if (port <= 0 || port > 65535) throw bad('Invalid port number');
       cfg.masters.push(newMasterConfig(w[1]!, w[2]!, port, quorum));
       return;
     }
     case 'down-after-milliseconds':
-      master(w[1]).downAfter = int(w[2], l, 1);
+      master(w[1]).downAfter = int(w[2], l, 'sentinel down-after-milliseconds', 1);
       return;
     case 'failover-timeout':
-      master(w[1]).failoverTimeout = int(w[2], l, 1);
+      master(w[1]).failoverTimeout = int(w[2], l, 'sentinel failover-timeout', 1);
       return;
     case 'parallel-syncs':
-      master(w[1]).parallelSyncs = int(w[2], l);
+      master(w[1]).parallelSyncs = int(w[2], l, 'sentinel parallel-syncs');
       return;
     case 'auth-pass':
       master(w[1]).authPass = w[2] ?? '';
@@ -172,25 +178,25 @@ function applySentinelDirective(cfg: SentinelConfig, w: string[], l: ConfigLine)
       master(w[1]).renameCommands.push([w[2] ?? '', w[3] ?? '']);
       return;
     case 'config-epoch':
-      master(w[1]).configEpoch = int(w[2], l);
+      master(w[1]).configEpoch = int(w[2], l, 'sentinel config-epoch');
       return;
     case 'leader-epoch':
-      master(w[1]).leaderEpoch = int(w[2], l);
+      master(w[1]).leaderEpoch = int(w[2], l, 'sentinel leader-epoch');
       return;
     case 'known-slave':
     case 'known-replica': {
       const m = master(w[1]);
-      m.knownReplicas.push({ host: w[2]!, port: int(w[3], l, 1) });
+      m.knownReplicas.push({ host: w[2]!, port: int(w[3], l, 'sentinel known-replica <port>', 1, 65535) });
       return;
     }
     case 'known-sentinel': {
       const m = master(w[1]);
       if (w.length !== 5 || !isValidRunId(w[4]!)) throw bad('Wrong hostname or port for sentinel.');
-      m.knownSentinels.push({ host: w[2]!, port: int(w[3], l, 1), runid: w[4]! });
+      m.knownSentinels.push({ host: w[2]!, port: int(w[3], l, 'sentinel known-sentinel <port>', 1, 65535), runid: w[4]! });
       return;
     }
     case 'current-epoch':
-      cfg.currentEpoch = int(w[1], l);
+      cfg.currentEpoch = int(w[1], l, 'sentinel current-epoch');
       return;
     case 'myid':
       if (!isValidRunId(w[1] ?? '')) throw bad('Malformed Sentinel id in myid option.');
@@ -200,7 +206,7 @@ function applySentinelDirective(cfg: SentinelConfig, w: string[], l: ConfigLine)
       cfg.announceIp = w[1] && w[1].length > 0 ? w[1] : null;
       return;
     case 'announce-port':
-      cfg.announcePort = int(w[1], l);
+      cfg.announcePort = int(w[1], l, 'sentinel announce-port', 0, 65535);
       return;
     case 'deny-scripts-reconfig':
       cfg.denyScriptsReconfig = yesno(w[1], l);
@@ -252,7 +258,7 @@ export function loadSentinelConfig(file: string | null, args: readonly string[] 
     }
     switch (name) {
       case 'port':
-        cfg.port = int(l.words[1], l);
+        cfg.port = int(l.words[1], l, 'port', 0, 65535);
         break;
       case 'bind':
         cfg.bind = l.words.slice(1);

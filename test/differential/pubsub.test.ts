@@ -6,7 +6,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startDssm, startRedis, skipWithoutRedis, type RedisServer, type TestServer } from '../helpers/servers.js';
-import type { RawClient, Reply } from '../helpers/resp.js';
+import { encodeCommand, type RawClient, type Reply } from '../helpers/resp.js';
+
+const encode = (args: string[]) => encodeCommand(args);
 
 /** One connection to each server; every step goes to both and the replies must match. */
 class Duo {
@@ -142,6 +144,58 @@ describe('pub/sub vs redis-server', { skip: skipWithoutRedis() }, () => {
       await s.both(['PING']);
     });
   }
+
+  test('CLIENT REPLY OFF/SKIP drops replies but not pushes: confirmations and messages still arrive', async () => {
+    // What each server sends a client that turns replies off and then uses pub/sub; the
+    // final CLIENT REPLY ON and PING end the exchange, so everything before them is compared.
+    const run = async (server: TestServer | RedisServer, proto: 2 | 3, steps: string[][]) => {
+      const c = await server.client();
+      const other = await server.client();
+      if (proto === 3) await c.call('HELLO', '3');
+      for (const step of [...steps, ['SET', 'steps-done', '1']]) c.writeRaw(encode(step));
+      // Wait (by asking, not by time) until every step ran.
+      while (((await other.call('EXISTS', 'steps-done')) as { v: string }).v !== '1');
+      await other.call('DEL', 'steps-done');
+      await other.call('PUBLISH', 'ch', 'from-other');
+      c.writeRaw(encode(['CLIENT', 'REPLY', 'ON']));
+      c.writeRaw(encode(['PING', 'end']));
+      const seen: Reply[] = [];
+      for (;;) {
+        const r = await c.read();
+        seen.push(r);
+        if (r.t === 'bulk' && r.v === 'end') break;
+      }
+      c.close();
+      other.close();
+      return seen;
+    };
+    const cases: [2 | 3, string[][]][] = [
+      [3, [['CLIENT', 'REPLY', 'OFF'], ['SUBSCRIBE', 'ch'], ['PUBLISH', 'ch', 'own'], ['PING']]],
+      [3, [['SUBSCRIBE', 'ch'], ['CLIENT', 'REPLY', 'OFF'], ['PUBLISH', 'ch', 'own'], ['PING']]],
+      [3, [['CLIENT', 'REPLY', 'SKIP'], ['SUBSCRIBE', 'ch'], ['PUBLISH', 'ch', 'own'], ['PING']]],
+      [3, [['CLIENT', 'REPLY', 'OFF'], ['PSUBSCRIBE', 'c*'], ['PUBLISH', 'ch', 'own']]],
+    ];
+    for (const [proto, steps] of cases) {
+      const [a, b] = await Promise.all([run(dssm, proto, steps), run(redis, proto, steps)]);
+      assert.deepEqual(a, b, `RESP${proto} ${JSON.stringify(steps)}`);
+      assert.ok(a.some((r) => r.t !== 'error' && JSON.stringify(r).includes('from-other')), 'the message from another client arrived');
+    }
+    // RESP2: the subscribed context refuses CLIENT REPLY ON, so read the confirmation and one message.
+    const resp2 = async (server: TestServer | RedisServer) => {
+      const c = await server.client();
+      const other = await server.client();
+      c.writeRaw(encode(['CLIENT', 'REPLY', 'OFF']));
+      c.writeRaw(encode(['SUBSCRIBE', 'ch']));
+      while (Number((((await other.call('PUBSUB', 'NUMSUB', 'ch')) as { v: Reply[] }).v[1] as { v: string }).v) === 0);
+      await other.call('PUBLISH', 'ch', 'from-other');
+      const seen = [await c.read(), await c.read()];
+      c.close();
+      other.close();
+      return seen;
+    };
+    const [a2, b2] = await Promise.all([resp2(dssm), resp2(redis)]);
+    assert.deepEqual(a2, b2, 'RESP2 CLIENT REPLY OFF then SUBSCRIBE');
+  });
 
   test('PUBSUB errors and HELP', async () => {
     const c = await duo();

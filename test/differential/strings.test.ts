@@ -346,6 +346,30 @@ describe('strings: dssm answers as redis-server 7.0', { skip: skipWithoutRedis()
     await sameTtlClass('k');
   });
 
+  test('GETEX PXAT and SET PXAT: PTTL never answers more than was set', async () => {
+    // The server's clock must be the wall clock of the moment, not a cached one lagging it:
+    // a client that sets PXAT now+10000 must never read back a PTTL above 10000.
+    for (const client of [pair.a, pair.b]) {
+      const seen: number[] = [];
+      for (let i = 0; i < 1000; i++) {
+        await client.call('SET', 'pxat', 'v');
+        const at = Date.now() + 10000;
+        // Pipelined, so that the PTTL runs within the same millisecond as the commands before it.
+        const [, t1, , t2] = await Promise.all([
+          client.call('GETEX', 'pxat', 'PXAT', String(at)),
+          client.call('PTTL', 'pxat'),
+          client.call('SET', 'pxat2', 'v', 'PXAT', String(at)),
+          client.call('PTTL', 'pxat2'),
+        ]);
+        const ttl = Number((t1 as { v: string }).v);
+        const ttl2 = Number((t2 as { v: string }).v);
+        if (ttl > 10000 || ttl2 > 10000) seen.push(Math.max(ttl, ttl2));
+      }
+      assert.deepEqual(seen, [], client === pair.a ? 'dssm' : 'redis-server');
+    }
+    await pair.send(['DEL', 'pxat', 'pxat2']);
+  });
+
   test('LCS with LEN, IDX, MINMATCHLEN and WITHMATCHLEN', async () => {
     await run([
       ['MSET', 'a', 'ohmytext', 'b', 'mynewtext'],

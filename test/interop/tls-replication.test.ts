@@ -6,14 +6,11 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { describe, it } from 'node:test';
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import { freePort, skipWithoutRedis, startDssm, startRedis } from '../helpers/servers.js';
 import { makePki, serverDirectives } from '../integration/tls-fixtures.js';
 import { datasetOf, info, sleep, until } from './replication-helpers.js';
 
-const replicationPresent = existsSync(path.join(import.meta.dirname, '..', '..', 'src', 'replication', 'replica.ts'));
-const skip = skipWithoutRedis() || (replicationPresent ? false : 'replication is not in this tree yet (src/replication/replica.ts missing)');
+const skip = skipWithoutRedis();
 
 describe('replication over TLS with redis-server', { skip }, () => {
   it('redis-server replica of a dssm primary over TLS (tls-replication yes)', async () => {
