@@ -15,10 +15,11 @@ import { installPersistence } from './persistence/install.js';
 import { installReplication } from './replication/install.js';
 import { installSecurity } from './security/install.js';
 import { installMetrics } from './observe/metrics.js';
+import { installOutputLimits } from './net/output-limits.js';
 
 type Installer = (node: DataNode) => void;
 
-const installers: Installer[] = [installLatency, installSlowlog, installDebugGuard, installCoreInfo, installBlocking, installPubSub, installTransactions, installPersistence, installSecurity, installReplication, installMetrics];
+const installers: Installer[] = [installLatency, installSlowlog, installDebugGuard, installCoreInfo, installOutputLimits, installBlocking, installPubSub, installTransactions, installPersistence, installSecurity, installReplication, installMetrics];
 
 export function installServerFeatures(node: DataNode): void {
   for (const install of installers) install(node);

@@ -42,13 +42,11 @@ export function installCoreInfo(node: DataNode): void {
   });
   s.set('clients', () => {
     let blocked = 0;
-    let maxIn = 0;
-    let maxOut = 0;
-    for (const c of node.sessions.values()) {
-      if (c.flags.blocked) blocked++;
-      maxIn = Math.max(maxIn, c.queryBufferBytes());
-      maxOut = Math.max(maxOut, c.outputBufferBytes());
-    }
+    for (const c of node.sessions.values()) if (c.flags.blocked) blocked++;
+    // Peaks of the last seconds, sampled by the cron as Redis's clientsCron does.
+    const recent = node.ext.outputLimits?.recentMax() ?? { input: 0, output: 0 };
+    const maxIn = recent.input;
+    const maxOut = recent.output;
     return [
       ['connected_clients', node.sessions.size],
       ['cluster_connections', 0],
@@ -67,8 +65,14 @@ export function installCoreInfo(node: DataNode): void {
     const peakValue = peak.update(used);
     const startup = baseline;
     const dataset = Math.max(0, used - startup);
+    // Buffers held for connections: replicas' unsent stream (mem_clients_slaves), and every
+    // other connection's query and output buffers (mem_clients_normal).
     let clientsNormal = 0;
-    for (const c of node.sessions.values()) if (!c.flags.replica) clientsNormal += c.queryBufferBytes() + c.outputBufferBytes();
+    let clientsReplicas = 0;
+    for (const c of node.sessions.values()) {
+      if (c.flags.replica && !c.flags.monitor) clientsReplicas += c.outputBufferBytes();
+      else clientsNormal += c.queryBufferBytes() + c.outputBufferBytes();
+    }
     const lua = 31744;
     return [
       ['used_memory', used],
@@ -114,7 +118,7 @@ export function installCoreInfo(node: DataNode): void {
       ['mem_not_counted_for_evict', 0],
       ['mem_replication_backlog', 0],
       ['mem_total_replication_buffers', 0],
-      ['mem_clients_slaves', 0],
+      ['mem_clients_slaves', clientsReplicas],
       ['mem_clients_normal', clientsNormal],
       ['mem_cluster_links', 0],
       ['mem_aof_buffer', 0],
