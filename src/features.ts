@@ -16,10 +16,11 @@ import { installReplication } from './replication/install.js';
 import { installSecurity } from './security/install.js';
 import { installMetrics } from './observe/metrics.js';
 import { installOutputLimits } from './net/output-limits.js';
+import { installOpenFilesLimit } from './net/fd-limit.js';
 
 type Installer = (node: DataNode) => void;
 
-const installers: Installer[] = [installLatency, installSlowlog, installDebugGuard, installCoreInfo, installOutputLimits, installBlocking, installPubSub, installTransactions, installPersistence, installSecurity, installReplication, installMetrics];
+const installers: Installer[] = [installLatency, installSlowlog, installDebugGuard, installCoreInfo, installOpenFilesLimit, installOutputLimits, installBlocking, installPubSub, installTransactions, installPersistence, installSecurity, installReplication, installMetrics];
 
 export function installServerFeatures(node: DataNode): void {
   for (const install of installers) install(node);
