@@ -33,11 +33,11 @@ if (noRedis) console.log(`# ${noRedis}: the redis-server half of each scenario i
 const kinds: Kind[] = noRedis ? ['dssm'] : ['dssm', 'redis'];
 
 /** Start dssm or redis-server as a child process with the same directives (optionally under `ulimit -n`). */
-async function start(kind: Kind, args: string[], opts: { ulimit?: number } = {}): Promise<Proc> {
+async function start(kind: Kind, args: string[], opts: { ulimit?: number; dssmArgs?: string[] } = {}): Promise<Proc> {
   const dir = mkdtempSync(join(tmpdir(), `limits-${kind}-`));
   const port = await freePort();
   const base = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...args];
-  const argv = kind === 'dssm' ? [process.execPath, BIN, 'server', ...base] : [redisServerPath()!, ...base];
+  const argv = kind === 'dssm' ? [process.execPath, BIN, 'server', ...base, ...(opts.dssmArgs ?? [])] : [redisServerPath()!, ...base];
   const proc =
     opts.ulimit === undefined
       ? spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] })
@@ -144,7 +144,8 @@ async function slowReader(p: Proc, ctl: RawClient, n: number): Promise<{ dropped
 describe('client output buffer limits (dssm and redis-server side by side)', () => {
   for (const kind of kinds) {
     it(`${kind}: a client pipelining 200k GETs of a 10 KB value without reading is disconnected under "normal 64mb 32mb 5", and the server grows by less than 200 MB`, async () => {
-      const p = await start(kind, ['--client-output-buffer-limit', 'normal 64mb 32mb 5']);
+      const metricsPort = await freePort();
+      const p = await start(kind, ['--client-output-buffer-limit', 'normal 64mb 32mb 5'], { dssmArgs: ['--metrics-port', String(metricsPort)] });
       try {
         const ctl = await connectAuthed(p.port);
         await ask(ctl, 'SET', 'k', 'v'.repeat(10 * 1024));
@@ -153,7 +154,11 @@ describe('client output buffer limits (dssm and redis-server side by side)', () 
         assert.equal(r.dropped, true);
         assert.ok(r.growth < 200 * MB, `RSS grew by ${r.growth} bytes`);
         assert.equal(text(await ask(ctl, 'PING')), 'PONG');
-        if (kind === 'dssm') assert.match(p.output(), /scheduled to be closed ASAP for overcoming of output buffer limits\./);
+        if (kind === 'dssm') {
+          assert.match(p.output(), /scheduled to be closed ASAP for overcoming of output buffer limits\./);
+          const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+          assert.match(metrics, /^dssm_client_output_buffer_limit_disconnections_total 1$/m);
+        }
         ctl.close();
       } finally {
         await p.stop();
