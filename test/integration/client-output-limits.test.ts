@@ -141,6 +141,55 @@ async function slowReader(p: Proc, ctl: RawClient, n: number): Promise<{ dropped
   return { dropped: r.reached, growth: r.peakRss - before };
 }
 
+describe('output backpressure (dssm only: redis-server has none and grows with the output)', () => {
+  it('a client without limits that stops reading is held at 64 MB of output, and gets every reply once it reads', async () => {
+    const p = await start('dssm', []);
+    try {
+      const ctl = await connectAuthed(p.port);
+      await ask(ctl, 'SET', 'k', 'v'.repeat(10 * 1024));
+      const before = rss(p.proc.pid!);
+      const client = await nonReader(p.port);
+      const localPort = client.localPort!;
+      const n = 30_000; // 300 MB of replies
+      client.write(GET_K.repeat(n));
+      // Held: the output stops at the threshold and the rest of the pipeline waits, unparsed.
+      let line = '';
+      const held = await watch(p.proc.pid!, async () => {
+        line = (await clientLine(ctl, localPort)) ?? '';
+        return line !== '' && field(line, 'omem') >= 60 * MB && field(line, 'qbuf') > 0;
+      });
+      assert.equal(held.reached, true, line);
+      await new Promise((r) => setTimeout(r, 1000));
+      line = (await clientLine(ctl, localPort)) ?? '';
+      assert.ok(field(line, 'omem') + field(line, 'obl') < 80 * MB, line);
+      const growth = rss(p.proc.pid!, 'VmHWM') - before;
+      console.log(`# dssm: held client, peak RSS growth ${(growth / MB).toFixed(1)} MB for ${((n * 10250) / MB).toFixed(0)} MB of replies`);
+      assert.ok(growth < 200 * MB, `RSS grew by ${growth} bytes`);
+      // Reading resumes the requests: every reply arrives, in order, nothing is lost.
+      const expected = n * 10250; // "$10240\r\n" + value + "\r\n"
+      let received = 0;
+      let head = Buffer.alloc(0);
+      const done = new Promise<void>((resolve, reject) => {
+        client.on('data', (d: Buffer) => {
+          if (head.length < 8) head = Buffer.concat([head, d]).subarray(0, 8);
+          received += d.length;
+          if (received >= expected) resolve();
+        });
+        client.on('close', () => reject(new Error(`closed after ${received} bytes`)));
+      });
+      client.resume();
+      await done;
+      assert.equal(received, expected);
+      assert.equal(head.toString('latin1'), '$10240\r\n');
+      assert.equal(text(await ask(ctl, 'PING')), 'PONG');
+      client.destroy();
+      ctl.close();
+    } finally {
+      await p.stop();
+    }
+  });
+});
+
 describe('client output buffer limits (dssm and redis-server side by side)', () => {
   for (const kind of kinds) {
     it(`${kind}: a client pipelining 200k GETs of a 10 KB value without reading is disconnected under "normal 64mb 32mb 5", and the server grows by less than 200 MB`, async () => {
