@@ -68,4 +68,23 @@ export function installOpenFilesLimit(node: DataNode): void {
   }
   for (const w of warnings) log('warn', w, { openFilesLimit: limit, maxclients });
   if (maxclients !== node.config.int('maxclients')) node.config.setRaw('maxclients', String(maxclients));
+  node.dispatch.hooks.guards.push(refuseMaxClientsBeyondLimit);
+}
+
+/**
+ * CONFIG SET maxclients beyond what the open-file limit allows fails as in Redis
+ * (config.c updateMaxclients), naming the most it can take; the value stays as it was.
+ */
+function refuseMaxClientsBeyondLimit(_c: unknown, spec: { fullName: string }, argv: string[]): string | null {
+  if (spec.fullName !== 'config|set') return null;
+  for (let i = 2; i + 1 < argv.length; i += 2) {
+    if (argv[i]!.toLowerCase() !== 'maxclients' || !/^\d+$/.test(argv[i + 1]!)) continue;
+    const limit = openFilesLimit();
+    if (limit === null) return null;
+    const { maxclients } = maxClientsFor(Number(argv[i + 1]), limit);
+    if (maxclients < Number(argv[i + 1])) {
+      return `ERR CONFIG SET failed (possibly related to argument '${argv[i]}') - The operating system is not able to handle the specified number of clients, try with ${maxclients}`;
+    }
+  }
+  return null;
 }

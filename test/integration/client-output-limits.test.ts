@@ -358,6 +358,15 @@ describe('client output buffer limits (dssm and redis-server side by side)', () 
         // 31 more clients fit beside ctl; the other 14 get the error, none a bare reset.
         assert.deepEqual(Object.fromEntries(outcomes), { '+PONG': 31, '-ERR max number of clients reached': 14 });
         assert.equal(text(await ask(ctl, 'PING')), 'PONG');
+        // Raising it past what the descriptors allow is refused, and changes nothing.
+        const refused = await ask(ctl, 'CONFIG', 'SET', 'maxclients', '1000');
+        assert.deepEqual(refused, {
+          t: 'error',
+          v: "ERR CONFIG SET failed (possibly related to argument 'maxclients') - The operating system is not able to handle the specified number of clients, try with 32",
+        });
+        const after = await ask(ctl, 'CONFIG', 'GET', 'maxclients');
+        assert.deepEqual(after.t === 'array' && after.v ? after.v.map(text) : after, ['maxclients', '32']);
+        assert.equal(text(await ask(ctl, 'CONFIG', 'SET', 'maxclients', '20')), 'OK');
         for (const c of extra) c.close();
         ctl.close();
       } finally {
