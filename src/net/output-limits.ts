@@ -103,7 +103,7 @@ export class OutputLimits {
    * Whether c must be closed for `used` bytes of unsent output; updates its soft-limit
    * clock as Redis does (first time at the soft limit: start the clock, not reached yet).
    */
-  reached(c: LimitedClient, used: number, nowSec = Math.floor(Date.now() / 1000)): boolean {
+  reached(c: LimitedClient, used: number): boolean {
     if (!c.authenticated && used > UNAUTHENTICATED_OUTPUT_LIMIT) return true;
     const cls = limitClassOf(c);
     const l = this.classes[cls];
@@ -111,6 +111,7 @@ export class OutputLimits {
     if (cls === 'replica' && hardLimit !== 0 && hardLimit < this.replBacklogSize) hardLimit = this.replBacklogSize;
     if (hardLimit !== 0 && used >= hardLimit) return true;
     if (l.soft !== 0 && used >= l.soft) {
+      const nowSec = Math.floor(Date.now() / 1000);
       if (c.obufSoftLimitReachedTime === 0) {
         c.obufSoftLimitReachedTime = nowSec;
         return false;
