@@ -16,10 +16,12 @@ import { installReplication } from './replication/install.js';
 import { installSecurity } from './security/install.js';
 import { installMetrics } from './observe/metrics.js';
 import { installMaxmemory } from './commands/maxmemory.js';
+import { installOutputLimits } from './net/output-limits.js';
+import { installOpenFilesLimit } from './net/fd-limit.js';
 
 type Installer = (node: NodeHost) => void;
 
-const installers: Installer[] = [installLatency, installSlowlog, installDebugGuard, installCoreInfo, installBlocking, installPubSub, installTransactions, installPersistence, installSecurity, installReplication, installMaxmemory, installMetrics];
+const installers: Installer[] = [installLatency, installSlowlog, installDebugGuard, installCoreInfo, installOpenFilesLimit, installOutputLimits, installBlocking, installPubSub, installTransactions, installPersistence, installSecurity, installReplication, installMaxmemory, installMetrics];
 
 export function installServerFeatures(node: NodeHost): void {
   for (const install of installers) install(node);

@@ -160,7 +160,11 @@ export class DataNode implements NodeHost {
     this.stats.totalConnections++;
     if (this.sessions.size >= this.config.int('maxclients')) {
       this.stats.rejectedConnections++;
-      socket.end('-ERR max number of clients reached\r\n');
+      // Close the descriptor once the error is written, as Redis frees the client: a
+      // half-closed socket would hold it until the peer closes, and descriptors are what
+      // maxclients protects (net/fd-limit.ts).
+      socket.on('error', () => {});
+      socket.end('-ERR max number of clients reached\r\n', () => socket.destroy());
       return null;
     }
     const session = new Session(socket, this, this.dispatch, {

@@ -70,15 +70,37 @@ function fdOf(c: Client): number {
   return typeof fd === 'number' ? fd : -1;
 }
 
-/** One CLIENT LIST line, with Redis 7.0's fields in its order (without the newline). */
+interface OutputBufferFields {
+  obl: number;
+  oll: number;
+  omem: number;
+  rbs: number;
+}
+
+/**
+ * A connection's output fields (net/session.ts outputBuffers()); a client without a socket
+ * (AOF replay) has only its unflushed replies.
+ */
+function outputFields(c: Client): OutputBufferFields {
+  const withBuffers = c as Client & { outputBuffers?: () => OutputBufferFields };
+  if (typeof withBuffers.outputBuffers === 'function') return withBuffers.outputBuffers();
+  return { obl: c.outputBufferBytes(), oll: 0, omem: 0, rbs: 1024 };
+}
+
+/**
+ * One CLIENT LIST line, with Redis 7.0's fields in its order (without the newline). The
+ * memory fields are the connection's: qbuf = received bytes not yet run, obl = replies not
+ * yet handed to the socket, oll/omem = writes and bytes the socket still queues,
+ * tot-mem = all of these plus the reply buffer (rbs), the current argv and MULTI's queue.
+ */
 export function clientInfoLine(c: Client, currentArgv?: readonly string[]): string {
   const now = Date.now();
   let multiMem = 0;
   for (const q of c.multiQueue) multiMem += argvBytes(q.argv);
   const qbuf = c.queryBufferBytes();
-  const obl = c.outputBufferBytes();
+  const { obl, oll, omem, rbs } = outputFields(c);
   const argvMem = currentArgv ? argvBytes(currentArgv) : 0;
-  const totMem = qbuf + obl + argvMem + multiMem + 1024;
+  const totMem = qbuf + omem + rbs + argvMem + multiMem;
   return [
     `id=${c.id}`,
     `addr=${c.addr}`,
@@ -97,13 +119,13 @@ export function clientInfoLine(c: Client, currentArgv?: readonly string[]): stri
     `qbuf-free=0`,
     `argv-mem=${argvMem}`,
     `multi-mem=${multiMem}`,
-    `rbs=1024`,
-    `rbp=0`,
+    `rbs=${rbs}`,
+    `rbp=${obl}`,
     `obl=${obl}`,
-    `oll=0`,
-    `omem=0`,
+    `oll=${oll}`,
+    `omem=${omem}`,
     `tot-mem=${totMem}`,
-    `events=${obl > 0 ? 'rw' : 'r'}`,
+    `events=${obl + omem > 0 ? 'rw' : 'r'}`,
     `cmd=${c.lastCommand}`,
     `user=${c.user}`,
     `redir=-1`,

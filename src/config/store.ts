@@ -44,6 +44,9 @@ export class ConfigStore {
    * `current` is the value the words modify (accumulating directives merge into it).
    */
   static normalize(d: Directive, words: string[], current: string): string | { error: string } {
+    // As Redis 7 (config.c, MULTI_ARG_CONFIG): a multi-word directive given as one argument
+    // (`--client-output-buffer-limit "normal 64mb 32mb 5"`) is split at its spaces.
+    if (d.multiWord && words.length === 1 && words[0]!.includes(' ')) words = words[0]!.split(' ').filter((w) => w !== '');
     if (!d.multiWord && d.type !== 'special' && words.length !== 1) return { error: 'wrong number of arguments' };
     const w = words[0] ?? '';
     switch (d.type) {

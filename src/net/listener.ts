@@ -6,6 +6,24 @@
 import net from 'node:net';
 import { channels, log } from '../observe/events.js';
 
+/** When accept errors were last logged, so that a burst of them logs once a second. */
+let lastAcceptErrorLog = 0;
+let acceptErrorsSinceLog = 0;
+
+/**
+ * An error of a listening server: accept() failed (EMFILE/ENFILE when descriptors run out).
+ * Existing clients keep being served; Redis logs "Accepting client connection: ..." and so
+ * do we (at most once a second, with the count). Without a listener, Node would throw it.
+ */
+function onAcceptError(err: Error): void {
+  acceptErrorsSinceLog++;
+  const now = Date.now();
+  if (now - lastAcceptErrorLog < 1000) return;
+  lastAcceptErrorLog = now;
+  log('warn', `Accepting client connection: ${err.message}`, { code: (err as NodeJS.ErrnoException).code, errors: acceptErrorsSinceLog });
+  acceptErrorsSinceLog = 0;
+}
+
 export interface BoundListener {
   server: net.Server;
   address: string;
@@ -51,6 +69,7 @@ export async function listenAll(
       for (const l of out) l.server.close();
       throw new Error(`Could not create server TCP listening socket ${host}:${actualPort}: ${(err as Error).message}`);
     }
+    server.on('error', onAcceptError);
     const addr = server.address() as net.AddressInfo;
     actualPort = addr.port; // with port 0, every address shares the first one's port
     out.push({ server, address: host, port: addr.port });

@@ -6,9 +6,21 @@
  * then flushes all replies with a single socket write. A blocked client (BLPOP) or a
  * paused one (CLIENT PAUSE) stops running requests; its input stays buffered until
  * resume().
+ *
+ * Output limits and backpressure (see output-limits.ts). socket.write() never refuses
+ * bytes: what the kernel does not take waits in JS memory, so a client that does not read
+ * would grow the process without bound. After each command the session compares its
+ * unsent output (reply buffer + socket queue) with its limits: over one, the client is
+ * closed at once and its output dropped, as Redis does. Below them, once the unsent output
+ * reaches the hold threshold (64 MB, or the class's limits if higher), the session holds
+ * its requests until the socket drains: replies that cannot be sent are not produced. It
+ * keeps reading while held (a client that writes its whole pipeline before reading, as
+ * redis-py does, must not deadlock), but keeps those bytes aside, unparsed, and stops
+ * reading once they reach HELD_INPUT_MAX; client-query-buffer-limit counts them.
  */
 import type { Socket } from 'node:net';
-import { channels } from '../observe/events.js';
+import { channels, log } from '../observe/events.js';
+import type { OutputLimits } from './output-limits.js';
 import { ProtocolError, RespReader } from '../protocol/resp-reader.js';
 import { ReplyWriter } from '../protocol/resp-writer.js';
 import type { Client, ClientFlags, ReplyMode, ServerContext } from '../commands/context.js';
@@ -35,6 +47,9 @@ export interface SessionOptions {
 }
 
 let nextClientId = 1;
+
+/** Input kept aside while requests are held for output backpressure, before reading pauses. */
+const HELD_INPUT_MAX = 64 * 1024 * 1024;
 
 /**
  * A gate every reply passes before it is written. The AOF installs one: when writes are
@@ -134,6 +149,19 @@ export class Session implements Client {
   private processing = false;
   /** Set when the client is closed by the server; the reason goes to the log. */
   closeReason = '';
+  /** Unix seconds when the output first reached its class's soft limit; 0 while below it. */
+  obufSoftLimitReachedTime = 0;
+  /**
+   * For a replica (set by replication): its unsent replication stream bytes, which its
+   * output limit applies to (the stream is written to the socket outside the reply buffer).
+   */
+  replicaOutput: (() => number) | null = null;
+  /** Requests held until the socket drains (output backpressure). */
+  private outputHeld = false;
+  /** Input received while held, not given to the reader yet. */
+  private heldInput: Buffer[] = [];
+  private heldInputBytes = 0;
+  private readPaused = false;
 
   constructor(
     readonly socket: Socket,
@@ -167,12 +195,15 @@ export class Session implements Client {
   private onData(chunk: Buffer, borrowed: boolean): void {
     this.server.stats.netInputBytes += chunk.length;
     this.lastInteraction = Date.now();
+    if (this.outputHeld) {
+      this.holdInput(chunk, borrowed);
+      return;
+    }
     const reader = this.reader;
     reader.feed(chunk, borrowed);
     try {
       if (reader.buffered > this.opts.limits.queryBufferLimit) {
-        this.close('query buffer limit');
-        this.socket.destroy();
+        this.closeForQueryBuffer();
         return;
       }
       this.process();
@@ -182,13 +213,75 @@ export class Session implements Client {
     }
   }
 
+  /** Input that arrives while requests are held: kept as is (copied off the shared buffer). */
+  private holdInput(chunk: Buffer, borrowed: boolean): void {
+    this.heldInput.push(borrowed ? Buffer.from(chunk) : chunk);
+    this.heldInputBytes += chunk.length;
+    if (this.queryBufferBytes() > this.opts.limits.queryBufferLimit) {
+      this.closeForQueryBuffer();
+      return;
+    }
+    if (this.heldInputBytes >= HELD_INPUT_MAX && !this.readPaused) {
+      this.readPaused = true;
+      this.socket.pause();
+    }
+  }
+
+  /** The socket drained (or nearly): run the held requests again. */
+  private releaseHold(): void {
+    if (!this.outputHeld || this.closed) return;
+    this.outputHeld = false;
+    if (this.heldInput.length !== 0) {
+      const held = this.heldInput.length === 1 ? this.heldInput[0]! : Buffer.concat(this.heldInput, this.heldInputBytes);
+      this.heldInput = [];
+      this.heldInputBytes = 0;
+      this.reader.feed(held, false);
+    }
+    if (this.readPaused) {
+      this.readPaused = false;
+      this.socket.resume();
+    }
+    setImmediate(() => this.process());
+  }
+
+  private closeForQueryBuffer(): void {
+    log('warn', 'Closing client that reached max query buffer length', { client: this.id, addr: this.addr, qbuf: this.queryBufferBytes() });
+    this.heldInput = [];
+    this.heldInputBytes = 0;
+    this.close('query buffer limit');
+    this.socket.destroy();
+  }
+
+  /**
+   * Close the client now if its output is over a limit (checked when replies are queued
+   * and by the cron); true when it is closed.
+   */
+  enforceOutputLimits(): boolean {
+    if (this.closed) return true;
+    const limits = this.server.ext.outputLimits;
+    if (limits === undefined) return false;
+    const used = this.outputBufferBytes();
+    if (!limits.reached(this, used)) return false;
+    this.closeForOutput(limits, used);
+    return true;
+  }
+
+  private closeForOutput(limits: OutputLimits, used: number): void {
+    limits.closing(this, used);
+    this.reply.discard();
+    this.heldInput = [];
+    this.heldInputBytes = 0;
+    this.kill('output buffer limit');
+  }
+
   /** Run every complete buffered request, then flush the replies once. */
   process(): void {
     if (this.processing) return;
     this.processing = true;
+    const limits = this.server.ext.outputLimits;
     try {
       const flags = this.flags;
-      while (!flags.blocked && !flags.closeAfterReply && !this.closed) {
+      while (!flags.blocked && !flags.closeAfterReply && !this.closed && !this.outputHeld) {
         if (this.opts.isPaused(this)) break;
         let argv: string[] | null;
         try {
@@ -205,6 +298,16 @@ export class Session implements Client {
           this.dispatcher.execute(this, argv);
         } else {
           this.executeQuietly(argv);
+        }
+        if (limits !== undefined) {
+          const used = this.outputBufferBytes();
+          if (used !== 0) {
+            if (limits.reached(this, used)) {
+              this.closeForOutput(limits, used);
+              break;
+            }
+            if (used >= limits.holdAt(this)) this.outputHeld = true;
+          }
         }
       }
     } finally {
@@ -257,7 +360,12 @@ export class Session implements Client {
       // accounts synchronously completed writes before returning); otherwise the socket
       // still holds the view and the reply buffer must not be reused.
       this.reply.released(socket.writableLength !== 0);
+      // Replies queued outside the client's own requests (pub/sub, unblocked commands)
+      // are checked here; its own requests are checked as they run.
+      if (!this.processing && socket.writableLength !== 0 && this.enforceOutputLimits()) return;
     }
+    // Held for backpressure but the kernel took (nearly) everything: no 'drain' will come.
+    if (this.outputHeld && this.socket.writableLength < this.socket.writableHighWaterMark) this.releaseHold();
     if (this.flags.closeAfterReply) this.endSoon();
   }
 
@@ -303,12 +411,14 @@ export class Session implements Client {
   }
 
   private onDrain(): void {
-    /* Output back-pressure hook; see outputBufferBytes(). */
+    if (this.outputHeld) this.releaseHold();
   }
 
   /** Kill now, without waiting for replies (CLIENT KILL, output buffer limits). */
   kill(reason: string): void {
     this.closeReason ||= reason;
+    this.heldInput = [];
+    this.heldInputBytes = 0;
     if (!this.closed) {
       this.closed = true;
       this.opts.onClose(this);
@@ -320,12 +430,35 @@ export class Session implements Client {
     return this.closed;
   }
 
+  /** Received bytes not yet run: the reader's buffer and input held aside (qbuf). */
   queryBufferBytes(): number {
-    return this.reader.buffered;
+    return this.reader.buffered + this.heldInputBytes;
   }
 
+  /**
+   * Output not yet taken by the kernel: replies not yet flushed plus what the socket
+   * queues in JS memory (for a replica: its unsent replication stream).
+   */
   outputBufferBytes(): number {
+    if (this.replicaOutput !== null) return this.replicaOutput();
     return this.reply.pendingBytes + this.socket.writableLength;
+  }
+
+  /**
+   * CLIENT LIST's output fields: obl = replies not yet handed to the socket (Redis's fixed
+   * reply buffer), oll = writes queued in the socket (its reply list), omem = bytes queued
+   * in the socket (or a replica's unsent stream), rbs = the reply buffer's size.
+   */
+  outputBuffers(): { obl: number; oll: number; omem: number; rbs: number } {
+    const socket = this.socket;
+    const queued = socket.writableLength;
+    let oll = 0;
+    if (queued !== 0) {
+      const pendingWrites = (socket as unknown as { writableBuffer?: unknown[] }).writableBuffer;
+      oll = (Array.isArray(pendingWrites) ? pendingWrites.length : 0) + 1;
+    }
+    const omem = this.replicaOutput !== null ? this.replicaOutput() : queued;
+    return { obl: this.reply.pendingBytes, oll, omem, rbs: this.reply.capacity };
   }
 }
 

@@ -42,13 +42,11 @@ export function installCoreInfo(node: NodeHost): void {
   });
   s.set('clients', () => {
     let blocked = 0;
-    let maxIn = 0;
-    let maxOut = 0;
-    for (const c of node.sessions.values()) {
-      if (c.flags.blocked) blocked++;
-      maxIn = Math.max(maxIn, c.queryBufferBytes());
-      maxOut = Math.max(maxOut, c.outputBufferBytes());
-    }
+    for (const c of node.sessions.values()) if (c.flags.blocked) blocked++;
+    // Peaks of the last seconds, sampled by the cron as Redis's clientsCron does.
+    const recent = node.ext.outputLimits?.recentMax() ?? { input: 0, output: 0 };
+    const maxIn = recent.input;
+    const maxOut = recent.output;
     return [
       ['connected_clients', node.sessions.size],
       ['cluster_connections', 0],

@@ -137,6 +137,12 @@ export function renderNodeMetrics(node: NodeHost, latency: CommandLatency | null
   e.single('dssm_maxclients', 'gauge', 'The maxclients limit.', node.config.int('maxclients'));
   e.single('dssm_connections_received_total', 'counter', 'Connections accepted.', st.totalConnections);
   e.single('dssm_rejected_connections_total', 'counter', 'Connections refused because of maxclients.', st.rejectedConnections);
+  e.single(
+    'dssm_client_output_buffer_limit_disconnections_total',
+    'counter',
+    'Clients closed for overcoming client-output-buffer-limit (or the 16 KB cap of unauthenticated clients).',
+    node.ext.outputLimits?.disconnections ?? 0,
+  );
   e.single('dssm_net_input_bytes_total', 'counter', 'Bytes read from clients.', st.netInputBytes);
   e.single('dssm_net_output_bytes_total', 'counter', 'Bytes written to clients.', st.netOutputBytes);
 

@@ -68,6 +68,11 @@ export class ReplyWriter {
     return this.len;
   }
 
+  /** Size of the buffer replies are encoded into (CLIENT LIST's rbs). */
+  get capacity(): number {
+    return this.out.length;
+  }
+
   /**
    * Take the bytes accumulated so far (a copy, or the buffer itself when large) and reset.
    * Returns null when there is nothing to send.

@@ -9,36 +9,17 @@
  *
  * A message to a client is written into its reply buffer and flushed soon (together with
  * every other client's, once per event-loop turn). A subscriber whose pending output
- * grows past `client-output-buffer-limit pubsub ...` is disconnected, as Redis does.
+ * grows past `client-output-buffer-limit pubsub ...` is disconnected, as Redis does
+ * (the check is the session's, net/output-limits.ts, shared by every class).
  */
 import type { Client } from '../commands/context.js';
 import type { PubSubApi } from '../commands/pubsub.js';
 import { globMatch } from '../util/glob.js';
-import { log } from '../observe/events.js';
-
-/** client-output-buffer-limit for the pubsub class: bytes and seconds (0 = no limit). */
-export interface OutputLimit {
-  hard: number;
-  soft: number;
-  softSeconds: number;
-}
-
-/** Parse the pubsub class out of client-output-buffer-limit's canonical value. */
-export function parsePubSubLimit(value: string): OutputLimit {
-  const w = value.split(/\s+/);
-  for (let i = 0; i + 3 < w.length; i += 4) {
-    if (w[i] === 'pubsub') return { hard: Number(w[i + 1]), soft: Number(w[i + 2]), softSeconds: Number(w[i + 3]) };
-  }
-  return { hard: 0, soft: 0, softSeconds: 0 };
-}
 
 export class PubSubHub implements PubSubApi {
   private readonly channelSubs = new Map<string, Set<Client>>();
   private readonly patternSubs = new Map<string, Set<Client>>();
   private readonly shardSubs = new Map<string, Set<Client>>();
-  /** When each over-soft-limit client first went over (ms), as obuf_soft_limit_reached_time. */
-  private readonly softSince = new WeakMap<Client, number>();
-  limit: OutputLimit = { hard: 0, soft: 0, softSeconds: 0 };
 
   get channelCount(): number {
     return this.channelSubs.size;
@@ -156,36 +137,11 @@ export class PubSubHub implements PubSubApi {
     return receivers;
   }
 
-  /** After writing a message from `start`: keep it, flush soon, enforce the pubsub output buffer limit. */
+  /** After writing a message from `start`: keep it (CLIENT REPLY OFF keeps pushes), flush soon, enforce the output buffer limits (net/output-limits.ts). */
   private delivered(c: Client, start: number): void {
     c.keepPush?.(start);
     c.flushSoon();
-    if (!c.flags.pubsub) return;
-    const { hard, soft, softSeconds } = this.limit;
-    if (hard === 0 && soft === 0) return;
-    const used = c.outputBufferBytes();
-    let over = hard !== 0 && used >= hard;
-    if (!over && soft !== 0 && used >= soft) {
-      const since = this.softSince.get(c);
-      const now = Date.now();
-      if (since === undefined) this.softSince.set(c, now);
-      else if (Math.floor((now - since) / 1000) > softSeconds) over = true;
-    } else if (!over) {
-      this.softSince.delete(c);
-    }
-    if (!over) return;
-    log('warn', 'Client scheduled to be closed ASAP for overcoming of output buffer limits.', {
-      client: c.id,
-      addr: c.addr,
-      name: c.name,
-      class: 'pubsub',
-      used,
-    });
-    this.dropClient(c);
-    c.reply.discard();
-    const killable = c as Client & { kill?: (reason: string) => void };
-    if (typeof killable.kill === 'function') killable.kill('output buffer limit');
-    else c.close('output buffer limit');
+    (c as Client & { enforceOutputLimits?: () => boolean }).enforceOutputLimits?.();
   }
 }
 

@@ -1,16 +1,14 @@
 /**
  * Wires the pub/sub hub into a data node: `ext.pubsub` (used by the pub/sub commands and
- * by keyspace notifications), the pubsub output buffer limit from the configuration,
- * cleanup on close and RESET, and INFO stats' pubsub_* fields.
+ * by keyspace notifications), cleanup on close and RESET, and INFO stats' pubsub_* fields.
  */
 import type { NodeHost } from '../commands/host.js';
 import type { InfoSection } from '../commands/context.js';
-import { PubSubHub, parsePubSubLimit } from './hub.js';
+import { PubSubHub } from './hub.js';
 
 export function installPubSub(node: NodeHost): void {
   const hub = new PubSubHub();
   node.ext.pubsub = hub;
-  node.config.watch('client-output-buffer-limit', (v) => (hub.limit = parsePubSubLimit(v)));
   node.closeHooks.push((c) => hub.dropClient(c));
   (node.ext.resetClient ??= []).push((c) => hub.dropClient(c));
   wrapStats(node, hub);

@@ -59,6 +59,8 @@ export interface Peer {
   /** Sent the payload header (EOF streaming) already. */
   headerSent: boolean;
   lastNewline: number;
+  /** Stream bytes handed to the socket so far (after the RDB payload: see streamPending()). */
+  streamQueued: number;
 }
 
 interface PeerInfo {
@@ -73,6 +75,8 @@ interface FullSyncJob {
   chunks: Buffer[];
   bytes: number;
   tail: Buffer[];
+  /** Bytes in tail. */
+  tailBytes: number;
   peers: Peer[];
   mark: string;
   diskless: boolean;
@@ -172,7 +176,10 @@ export class Replication {
   private append(b: Buffer): void {
     if (this.bl === null) this.bl = new Backlog(this.backlogSize());
     this.bl.append(b);
-    if (this.job !== null) this.job.tail.push(b);
+    if (this.job !== null) {
+      this.job.tail.push(b);
+      this.job.tailBytes += b.length;
+    }
     if (this.peers.length !== 0) {
       this.outQ.push(b);
       this.outBytes += b.length;
@@ -250,8 +257,45 @@ export class Replication {
     for (const p of this.peers) {
       if (p.state !== 'online') continue;
       if (p.waitFirstAck) p.held.push(data);
-      else p.socket.write(data);
+      else this.writeStream(p, data);
     }
+    this.enforceOutputLimits();
+  }
+
+  private writeStream(p: Peer, data: Buffer): void {
+    p.streamQueued += data.length;
+    p.socket.write(data);
+  }
+
+  /**
+   * A replica's replication stream not yet taken by its socket, as Redis counts a
+   * replica's share of the replication buffer for client-output-buffer-limit replica
+   * (the RDB payload is not counted): during a full sync, the stream since the snapshot;
+   * then what waits for the first ACK and what its socket still queues. The socket's queue
+   * is first in, first out and the stream follows the payload, so of its queued bytes at
+   * most the stream bytes ever written are stream.
+   */
+  streamPending(p: Peer): number {
+    let n = 0;
+    const job = this.job;
+    if (p.state !== 'online' && job !== null && job.peers.includes(p)) n += job.tailBytes;
+    for (const b of p.held) n += b.length;
+    return n + Math.min(p.socket.writableLength, p.streamQueued);
+  }
+
+  /** Close the replicas whose unsent stream is over their output limit (checked as it grows). */
+  private enforceOutputLimits(): void {
+    if (this.peers.length === 0) return;
+    for (const p of [...this.peers]) {
+      (p.client as Client & { enforceOutputLimits?: () => boolean }).enforceOutputLimits?.();
+    }
+  }
+
+  /** The session of a new replica counts its unsent stream as its output (CLIENT LIST omem, limits). */
+  private attachPeer(peer: Peer): void {
+    this.peers.push(peer);
+    const session = peer.client as Client & { replicaOutput?: (() => number) | null };
+    if ('replicaOutput' in session) session.replicaOutput = () => this.streamPending(peer);
   }
 
   backlogSize(): number {
@@ -304,8 +348,9 @@ export class Replication {
     p.ackAt = performance.now();
     if (p.waitFirstAck) {
       p.waitFirstAck = false;
-      for (const b of p.held) p.socket.write(b);
+      const held = p.held;
       p.held = [];
+      for (const b of held) this.writeStream(p, b);
     }
     if (this.ackWaiters.size !== 0) this.checkWaiters();
     this.onAck?.();
@@ -353,6 +398,7 @@ export class Replication {
       held: [],
       headerSent: false,
       lastNewline: performance.now(),
+      streamQueued: 0,
     };
     const isPsync = argv[0]!.toLowerCase() === 'psync';
     if (isPsync && argv.length > 3 && argv[3]!.toLowerCase() === 'failover') {
@@ -372,9 +418,9 @@ export class Replication {
         if (idOk && reqOff >= first && reqOff <= this.offset + 1) {
           const data = this.backlog.since(reqOff, this.offset)!;
           socket.write(peer.capaPsync2 ? `+CONTINUE ${this.replId}\r\n` : '+CONTINUE\r\n');
-          if (data.length) socket.write(data);
           peer.state = 'online';
-          this.peers.push(peer);
+          if (data.length) this.writeStream(peer, data);
+          this.attachPeer(peer);
           this.stats.syncPartialOk++;
           log('info', 'Partial resynchronization request accepted', { replica: c.addr, bytes: data.length });
           return null;
@@ -390,7 +436,7 @@ export class Replication {
       this.secondOffset = -1;
     }
     if (this.backlog === null) this.backlog = new Backlog(this.backlogSize());
-    this.peers.push(peer);
+    this.attachPeer(peer);
     if (!isPsync) peer.capaEof = false;
     (peer as Peer & { legacySync?: boolean }).legacySync = !isPsync;
     this.fullSync(peer);
@@ -434,6 +480,7 @@ export class Replication {
       chunks: [],
       bytes: 0,
       tail: [],
+      tailBytes: 0,
       peers: [...peers],
       mark: randomBytes(20).toString('hex'),
       diskless,
@@ -479,7 +526,7 @@ export class Replication {
       } else {
         p.socket.write(`$${job.bytes}\r\n`);
         for (const ch of job.chunks) p.socket.write(ch);
-        if (tail) p.socket.write(tail);
+        if (tail) this.writeStream(p, tail);
       }
       p.state = 'online';
       p.ackAt = performance.now();
