@@ -112,7 +112,8 @@ export function registerK8s(program: Command): void {
     .action(async (o: { config: string }) => {
       try {
         const { preStop } = await import('../k8s/runtime.js');
-        const ok = await preStop(o.config, (s) => process.stdout.write(`prestop: ${s}\n`));
+        const t0 = performance.now();
+        const ok = await preStop(o.config, (s) => process.stdout.write(`prestop: +${(performance.now() - t0).toFixed(0)} ms: ${s}\n`));
         process.exit(ok ? 0 : 1);
       } catch (e) {
         process.stderr.write(`dssm k8s prestop: ${(e as Error).message}\n`);

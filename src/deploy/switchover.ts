@@ -114,6 +114,11 @@ export async function switchover(t: Target, o: SwitchoverOptions): Promise<Switc
       await sleep(10);
     }
     log(`writes held on ${addrText(primary)}; ${addrText(target.addr)} has its offset after ${(performance.now() - s0).toFixed(0)} ms`);
+    // The sentinels pick the replica with the highest offset they last read from INFO,
+    // which they refresh every 10 s: with the target's offset read before it caught up and
+    // another replica's read later, they answer NOGOODSLAVE until the next refresh. Closing
+    // their links to the replicas makes them reconnect and read INFO now.
+    for (const a of [target.addr, ...otherReplicas]) await closeSentinelLinks(t, a).catch(() => {});
 
     // 4. One sentinel switches (with FAILOVER TO on the primary when it coordinates, else
     //    REPLICAOF NO ONE on the target, safe now that the primary holds writes); the others
@@ -129,7 +134,9 @@ export async function switchover(t: Target, o: SwitchoverOptions): Promise<Switc
           started = true;
           break;
         }
-        lastRefusal = rr instanceof Error ? rr.message : String(rr);
+        const why = rr instanceof Error ? rr.message : String(rr);
+        if (why !== lastRefusal) log(`sentinel ${addrText(s)} refused SENTINEL FAILOVER: ${why}; retrying`);
+        lastRefusal = why;
       }
       if (started) break;
       if (performance.now() > settleDeadline) throw new Error(`no sentinel accepted SENTINEL FAILOVER (${lastRefusal})`);

@@ -147,7 +147,7 @@ test('the rendered manifests run: the cluster forms, fails over, and a rolling u
       const pod = `${release}-db-${i}`;
       const preStop = cluster.pods.get(pod)!.container.lifecycle.preStop.exec.command as string[];
       const r = await cluster.execIn(pod, preStop, 60_000);
-      process.stdout.write(`# ${pod} preStop (exit ${r.code}): ${r.out.split('\n').pop()}\n`);
+      process.stdout.write(`# ${pod} preStop (exit ${r.code}):\n${r.out.replace(/^/gm, '#   ')}\n`);
       assert.equal(r.code, 0, r.out);
       await cluster.stop(pod, 'term');
       cluster.start(pod);
