@@ -157,6 +157,11 @@ export class Evictor {
     this.timeProc = setImmediate(step);
   }
 
+  /** Forget the candidates (their scores mean nothing under another policy). */
+  resetPool(): void {
+    this.pool = [];
+  }
+
   /** Stop the background evictions (shutdown). */
   stop(): void {
     if (this.timeProc !== null) clearImmediate(this.timeProc);
