@@ -21,15 +21,22 @@
  *   the writer (the largest gap between two acknowledged writes) and the acknowledged
  *   writes missing from the new primary afterwards.
  *
+ * dssm data nodes and sentinels run from dist/ (`npm run build` first).
+ *
  * Prints every trial (--verbose: with the switchover's steps), then median and max per
  * set-up, scenario and writer.
  */
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { switchover } from '../src/deploy/switchover.js';
 import type { Target } from '../src/deploy/deployment.js';
 import { MASTER_NAME, startDataNodes, startSentinelProcess, waitForDiscovery, type SentinelProc } from '../test/integration/sentinel-fixture.js';
 import { startGroup } from '../test/integration/sentinel-faults-fixture.js';
 import { RawClient, plain } from '../test/helpers/resp.js';
+import { freePort, waitForPort } from '../test/helpers/servers.js';
+import { ROOT, checkBuild } from './common.js';
 
 type Kind = 'sync' | 'full' | 'dssm' | 'redis';
 type Scenario = 'kill' | 'switch';
@@ -52,6 +59,7 @@ const writerArg = arg('writer', 'both');
 const verbose = process.argv.includes('--verbose');
 const writers: boolean[] = writerArg === 'both' ? [true, false] : [writerArg === 'yes'];
 for (const k of kinds) if (!(k in LABEL)) throw new Error(`unknown --mode ${k}`);
+checkBuild();
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -89,25 +97,49 @@ async function agreedPrimary(sentinelPorts: number[], notPort: number): Promise<
   return /role:master/.test(String(info)) ? first : null;
 }
 
+/** A dssm sentinel process from the compiled tree (dist/, like the data nodes), with the same settings as redis-sentinel's. */
+async function startDssmSentinel(masterPort: number, dir: string): Promise<SentinelProc> {
+  const port = await freePort();
+  const file = join(dir, `sentinel-dssm-${port}.conf`);
+  const lines = [`port ${port}`, 'bind 127.0.0.1', `sentinel monitor ${MASTER_NAME} 127.0.0.1 ${masterPort} 2`, `sentinel down-after-milliseconds ${MASTER_NAME} 1000`, `sentinel failover-timeout ${MASTER_NAME} 4000`];
+  writeFileSync(file, lines.join('\n') + '\n');
+  const proc = spawn(process.execPath, [join(ROOT, 'bin', 'dssm.js'), 'sentinel', file], { stdio: 'ignore', env: { ...process.env, DSSM_LOG_LEVEL: 'warn' } });
+  await waitForPort(port, 30000);
+  return {
+    port,
+    proc,
+    async stop() {
+      if (proc.exitCode === null && proc.signalCode === null) {
+        proc.kill('SIGKILL');
+        await new Promise((r) => proc.once('exit', r));
+      }
+    },
+  };
+}
+
 interface Writer {
   acked: Map<number, number>;
   stop(): Promise<void>;
   /** Largest gap between two acknowledged writes after `from` (ms). */
   stallAfter(from: number): number;
+  /** When the first write sent after `from` was acknowledged (0: none yet). */
   firstAckAfter(from: number): number;
 }
 
 function startWriter(redis: Redis): Writer {
   const acked = new Map<number, number>();
   const times: number[] = [];
+  const starts: number[] = [];
   let stop = false;
   const loop = (async () => {
     for (let i = 0; !stop; ) {
+      const started = performance.now();
       try {
         await redis.set(`w:${i}`, String(i));
         const t = performance.now();
         acked.set(i, t);
         times.push(t);
+        starts.push(started);
         i++;
       } catch {
         await sleep(5);
@@ -131,7 +163,10 @@ function startWriter(redis: Redis): Writer {
       return max;
     },
     firstAckAfter(from) {
-      return times.find((t) => t >= from) ?? 0;
+      // A write sent before `from` may be acknowledged just before the primary dies: only
+      // writes sent after it count.
+      const i = starts.findIndex((t) => t >= from);
+      return i >= 0 ? times[i]! : 0;
     },
   };
 }
@@ -150,7 +185,7 @@ async function oneTrial(kind: Kind, scenario: Scenario, withWriter: boolean): Pr
   let redis: Redis | null = null;
   let writer: Writer | null = null;
   try {
-    sentinels.push(...(await Promise.all([0, 1, 2].map(() => startSentinelProcess(kind === 'redis' ? 'redis' : 'dssm', dep.port, dep.dir, { downAfter: 1000, failoverTimeout: 4000 })))));
+    for (let i = 0; i < 3; i++) sentinels.push(kind === 'redis' ? await startSentinelProcess('redis', dep.port, dep.dir, { downAfter: 1000, failoverTimeout: 4000 }) : await startDssmSentinel(dep.port, dep.dir));
     const sports = sentinels.map((s) => s.port);
     await waitForDiscovery(sports, 2);
     if (withWriter) {

@@ -44,6 +44,20 @@ function header(release: string, namespace: string, tls: boolean, certs: string,
   return lines.join('\n');
 }
 
+/**
+ * Run one of the in-pod commands: the runtime module loads only here, and an error ends the
+ * process with status 1 and the message, which the kubelet shows in the pod's events.
+ */
+async function inPod(what: string, fn: (rt: typeof import('../k8s/runtime.js')) => Promise<boolean | void>): Promise<void> {
+  try {
+    const ok = await fn(await import('../k8s/runtime.js'));
+    if (ok !== undefined) process.exit(ok ? 0 : 1);
+  } catch (e) {
+    process.stderr.write(`dssm k8s ${what}: ${(e as Error).message}\n`);
+    process.exit(1);
+  }
+}
+
 export function registerK8s(program: Command): void {
   const k8s = program.command('k8s').description('Kubernetes manifests for a dssm release (no helm needed), and the commands its pods run');
 
@@ -76,15 +90,7 @@ export function registerK8s(program: Command): void {
     .description("run this pod's role (the container command): decides the first role from the sentinels, then runs the data node or the sentinel")
     .requiredOption('--role <role>', ROLES.join('|'))
     .option('--config <file>', 'runtime configuration', RUNTIME_FILE)
-    .action(async (o: { role: string; config: string }) => {
-      try {
-        const { start } = await import('../k8s/runtime.js');
-        await start(roleOf(o.role), o.config);
-      } catch (e) {
-        process.stderr.write(`dssm k8s start: ${(e as Error).message}\n`);
-        process.exit(1);
-      }
-    });
+    .action((o: { role: string; config: string }) => inPod('start', (rt) => rt.start(roleOf(o.role), o.config)));
 
   k8s
     .command('probe')
@@ -92,31 +98,23 @@ export function registerK8s(program: Command): void {
     .argument('<kind>', 'ready or live')
     .requiredOption('--role <role>', ROLES.join('|'))
     .option('--config <file>', 'runtime configuration', RUNTIME_FILE)
-    .action(async (kind: string, o: { role: string; config: string }) => {
-      try {
+    .action((kind: string, o: { role: string; config: string }) =>
+      inPod('probe', async (rt) => {
         if (kind !== 'ready' && kind !== 'live') throw new Error(`probe kind must be ready or live, got '${kind}'`);
-        const { probe } = await import('../k8s/runtime.js');
-        const r = await probe(kind, roleOf(o.role), o.config);
+        const r = await rt.probe(kind, roleOf(o.role), o.config);
         (r.ok ? process.stdout : process.stderr).write(`${kind}: ${r.ok ? 'ok' : 'not ok'}: ${r.detail}\n`);
-        process.exit(r.ok ? 0 : 1);
-      } catch (e) {
-        process.stderr.write(`dssm k8s probe: ${(e as Error).message}\n`);
-        process.exit(1);
-      }
-    });
+        return r.ok;
+      }),
+    );
 
   k8s
     .command('prestop')
     .description("the data pods' preStop hook: if this pod is the primary, switch over losslessly before it stops")
     .option('--config <file>', 'runtime configuration', RUNTIME_FILE)
-    .action(async (o: { config: string }) => {
-      try {
-        const { preStop } = await import('../k8s/runtime.js');
-        const ok = await preStop(o.config, (s) => process.stdout.write(`prestop: ${s}\n`));
-        process.exit(ok ? 0 : 1);
-      } catch (e) {
-        process.stderr.write(`dssm k8s prestop: ${(e as Error).message}\n`);
-        process.exit(1);
-      }
-    });
+    .action((o: { config: string }) =>
+      inPod('prestop', (rt) => {
+        const t0 = performance.now();
+        return rt.preStop(o.config, (s) => process.stdout.write(`prestop: +${(performance.now() - t0).toFixed(0)} ms: ${s}\n`));
+      }),
+    );
 }

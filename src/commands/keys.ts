@@ -25,8 +25,8 @@
  * OBJECT IDLETIME / FREQ read the access stamps the keyspace keeps while the
  * maxmemory-policy is an LRU or LFU one (keyspace/memory.ts). Under other policies dssm
  * stamps nothing (a stamp per string key costs a Map entry, ~37 bytes, and a Map.set per
- * lookup), so IDLETIME answers the time since the policy last changed, or 0 when none
- * was ever LRU/LFU. RESTORE accepts and validates IDLETIME/FREQ and ignores their values.
+ * lookup), so IDLETIME answers 0 there (an aggregate stamped under an earlier LRU policy
+ * keeps its last stamp). RESTORE accepts and validates IDLETIME/FREQ and ignores their values.
  */
 import { CommandError, Err } from '../errors.js';
 import { typeOf, type Database, type RValue } from '../keyspace/keyspace.js';

@@ -102,6 +102,7 @@ export function installMaxmemory(node: NodeHost): void {
   config.watch('maxmemory-policy', (v) => {
     policy = v as MaxmemoryPolicy;
     ks.setAccessMode(accessModeOf(v));
+    evictor.resetPool();
   });
   config.watch('maxmemory-samples', (v) => (samples = Number(v)));
   config.watch('maxmemory-eviction-tenacity', (v) => (tenacity = Number(v)));

@@ -15,8 +15,8 @@
  *    announces +switch-master; the other sentinels follow. (FAILOVER TO alone would leave the
  *    sentinels naming the old primary until down-after + 20 s, and then a failover of their
  *    own that cannot pick a node already reporting role master.)
- * 5. Wait until every sentinel that answers names the target in SENTINEL MASTER (the failover
- *    is over there) and the old primary reports
+ * 5. Wait until every sentinel that answers names the target to clients
+ *    (GET-MASTER-ADDR-BY-NAME) and the old primary reports
  *    role slave; unpause (held writes then get READONLY) and restore the priorities.
  */
 import { addrText, call, commaFields, fieldMap, infoMap, parseAddr, ReplyError, sameAddr, sleep, withLink, type Addr } from './link.js';
@@ -49,6 +49,14 @@ async function nodeInfo(t: Target, a: Addr): Promise<Map<string, string>> {
 export async function switchover(t: Target, o: SwitchoverOptions): Promise<SwitchoverResult> {
   const log = o.log ?? (() => {});
   const t0 = performance.now();
+  // A failover still finishing (the previous switchover's, whose leader reconfigures the
+  // last replicas after every sentinel already names the new primary) ends first.
+  for (;;) {
+    const busy = await Promise.all(t.sentinels.map((s) => failoverInProgress(s, t)));
+    if (!busy.some(Boolean)) break;
+    if (performance.now() - t0 > (o.settleMs ?? 30_000)) throw new Error(`a failover of '${t.masterName}' is still in progress; try again once it is over`);
+    await sleep(50);
+  }
   const asked = await primaryFromSentinels(t.sentinels, t.masterName, t.sentinelLink);
   if (!asked.primary) throw new Error(`no sentinel answered for master '${t.masterName}' at ${t.sentinels.map(addrText).join(', ')}`);
   const primary = asked.primary;
@@ -124,6 +132,11 @@ export async function switchover(t: Target, o: SwitchoverOptions): Promise<Switc
       if (performance.now() - s0 > o.timeoutMs) throw new Error(`${addrText(target.addr)} did not reach the primary's offset ${want} within ${o.timeoutMs} ms (at ${have}); nothing changed`);
     }
     log(`writes held on ${addrText(primary)}; ${addrText(target.addr)} has its offset after ${(performance.now() - s0).toFixed(0)} ms`);
+    // The sentinels pick the replica with the highest offset they last read from INFO,
+    // which they refresh every 10 s: with the target's offset read before it caught up and
+    // another replica's read later, they answer NOGOODSLAVE until the next refresh. Closing
+    // their links to the replicas makes them reconnect and read INFO now.
+    for (const a of [target.addr, ...otherReplicas]) await closeSentinelLinks(t, a).catch(() => {});
 
     // 4. One sentinel switches (with FAILOVER TO on the primary when it coordinates, else
     //    REPLICAOF NO ONE on the target, safe now that the primary holds writes); the others
@@ -139,15 +152,17 @@ export async function switchover(t: Target, o: SwitchoverOptions): Promise<Switc
           started = true;
           break;
         }
-        lastRefusal = rr instanceof Error ? rr.message : String(rr);
+        const why = rr instanceof Error ? rr.message : String(rr);
+        if (why !== lastRefusal) log(`sentinel ${addrText(s)} refused SENTINEL FAILOVER: ${why}; retrying`);
+        lastRefusal = why;
       }
       if (started) break;
       if (performance.now() > settleDeadline) throw new Error(`no sentinel accepted SENTINEL FAILOVER (${lastRefusal})`);
       await sleep(250);
     }
-    // 5. Every sentinel that answers names the new primary.
-    //    (SENTINEL MASTER's address changes at +switch-master; get-master-addr-by-name
-    //    already names the promoted replica while the failover runs.)
+    // 5. Every sentinel that answers names the new primary to clients (the leader does from
+    //    the promotion on; the others once its hello reaches them). SENTINEL MASTER's
+    //    address changes on the leader only when the other replicas are reconfigured.
     let agreeing = 0;
     for (;;) {
       const named = await Promise.all(t.sentinels.map((s) => masterAddrOf(s, t)));
@@ -175,10 +190,16 @@ export async function switchover(t: Target, o: SwitchoverOptions): Promise<Switc
   }
 }
 
-/** The primary's address in a sentinel's SENTINEL MASTER (it changes once the failover is over); null: no answer. */
-async function masterAddrOf(s: Addr, t: Target): Promise<Addr | null> {
+/** Whether a sentinel reports a failover of the master in progress (false when it does not answer). */
+async function failoverInProgress(s: Addr, t: Target): Promise<boolean> {
   const m = await call(s, t.sentinelLink, 'SENTINEL', 'MASTER', t.masterName).then(fieldMap, () => null);
-  return m ? { host: m.get('ip') ?? '', port: Number(m.get('port')) } : null;
+  return m !== null && (m.get('flags') ?? '').split(',').includes('failover_in_progress');
+}
+
+/** The primary a sentinel names to clients (GET-MASTER-ADDR-BY-NAME); null: no answer. */
+async function masterAddrOf(s: Addr, t: Target): Promise<Addr | null> {
+  const r = await call(s, t.sentinelLink, 'SENTINEL', 'GET-MASTER-ADDR-BY-NAME', t.masterName).catch(() => null);
+  return Array.isArray(r) && r.length === 2 ? { host: String(r[0]), port: Number(r[1]) } : null;
 }
 
 /** A dssm sentinel (INFO server has dssm_version), which refreshes replica INFO on SENTINEL FAILOVER. */

@@ -7,8 +7,9 @@
  *   idle time, lowest decayed LFU counter, or soonest expiry for volatile-ttl), and the
  *   best that still exists is evicted.
  * - A JS Map has no random access, so sampling continues a persistent walk over each
- *   database's dictionary (or its TTL map for volatile-*) with random strides, like
- *   RANDOMKEY on large keyspaces: every key is reachable and a round costs O(samples).
+ *   database's dictionary (or its TTL map for volatile-*) with random strides of up to
+ *   64 keys, like RANDOMKEY on large keyspaces: every key is reachable and a round costs
+ *   O(samples × 32) iterator steps.
  * - Memory freed by a deletion is the estimate the keyspace keeps (keyspace/memory.ts),
  *   so a round stops once it has freed what was over, not at the next GC.
  * - A round is bounded in time by maxmemory-eviction-tenacity (Redis's formula); when the
@@ -157,6 +158,11 @@ export class Evictor {
     this.timeProc = setImmediate(step);
   }
 
+  /** Forget the candidates (their scores mean nothing under another policy). */
+  resetPool(): void {
+    this.pool = [];
+  }
+
   /** Stop the background evictions (shutdown). */
   stop(): void {
     if (this.timeProc !== null) clearImmediate(this.timeProc);
@@ -192,8 +198,11 @@ export class Evictor {
     const lfu = policy.endsWith('-lfu');
     const ttl = policy === 'volatile-ttl';
     const pool = this.pool;
+    // Keys next to each other in insertion order were often written (and read) together:
+    // random strides of up to 64 keys spread one round's samples over the dictionary.
+    const maxStride = Math.max(1, Math.min(64, Math.floor(map.size / n)));
     for (let i = 0; i < n; i++) {
-      const key = this.walk(db, map, map.size > 64 ? 1 + Math.floor(Math.random() * 4) : 1);
+      const key = this.walk(db, map, 1 + Math.floor(Math.random() * maxStride));
       if (key === undefined) break;
       let score: number;
       if (ttl) {

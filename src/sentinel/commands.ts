@@ -10,12 +10,15 @@ import os from 'node:os';
 import { globMatch } from '../util/glob.js';
 import { DSSM_VERSION } from '../version.js';
 import { voteLeader } from './election.js';
-import { chooseSlave, startFailover } from './failover.js';
-import { processHelloMessage, refreshReplicaInfo } from './monitor.js';
-import type { Sentinel, SentinelSession } from './server.js';
+import { chooseSlave, failoverStep, startFailover } from './failover.js';
+import type { SentinelHost } from './host.js';
+import { perform, processHelloMessage, refreshReplicaInfo } from './monitor.js';
+import type { SentinelSession } from './session.js';
 import { FAILOVER_STATE_NAMES, Flag, HELLO_CHANNEL, Instance, currentMasterAddr, flagsString, now } from './state.js';
 
 const REDIS_VERSION = '7.0.15';
+
+type Sentinel = SentinelHost;
 
 class CmdError extends Error {}
 
@@ -421,7 +424,8 @@ function sentinelCommand(s: Sentinel, c: SentinelSession, argv: string[]): Promi
       let leader: string | null = null;
       let leaderEpoch = 0;
       if (m && argv[5] !== '*') {
-        const v = voteLeader(s, m, reqEpoch, argv[5]!);
+        const v = voteLeader(s, { now: now() }, m, reqEpoch, argv[5]!);
+        perform(s, v.actions);
         leader = v.leader;
         leaderEpoch = v.epoch;
       }
@@ -453,13 +457,15 @@ function sentinelCommand(s: Sentinel, c: SentinelSession, argv: string[]): Promi
       // caught up would not be seen holding the highest offset until the next poll).
       return refreshReplicaInfo(s, m).then((since) => {
         if (m.is(Flag.FAILOVER_IN_PROGRESS)) return r.error('INPROG Failover already in progress');
-        if (!chooseSlave(m, since).slave) return r.error('NOGOODSLAVE No suitable replica to promote');
+        if (!chooseSlave(m, now(), since).slave) return r.error('NOGOODSLAVE No suitable replica to promote');
         s.event('+manual-failover', m, undefined);
-        startFailover(s, m);
+        perform(s, startFailover(s, { now: now() }, m));
         m.flags |= Flag.FORCE_FAILOVER;
         // dssm: with the primary reachable, switch over losslessly through its FAILOVER command.
         m.coordinated = m.link.cc !== null && !m.is(Flag.S_DOWN) && m.roleReported === 'master' && !m.staleReboot;
         r.ok();
+        // dssm: take the first steps now rather than at the next timer tick.
+        perform(s, failoverStep(s, { now: now() }, m));
       });
     }
     case 'ckquorum': {

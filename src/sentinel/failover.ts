@@ -1,74 +1,132 @@
 /**
- * The failover state machine: wait for election, select a replica, promote it, reconfigure
- * the other replicas, then switch the monitored address. Same states, events and timeouts
- * as redis-sentinel, with one difference: promotion is confirmed from the replies of the
- * promotion commands (an INFO pipelined behind them) instead of the next INFO poll.
+ * Failure detection and the failover state machine, as step functions: given the state
+ * (the Instance model of state.ts, which monitoring keeps up to date from PING and INFO
+ * replies and from the other sentinels' votes), the time and a random source, a step
+ * changes the failover fields of that state and returns the actions the I/O layer
+ * (monitor.ts) performs: events, commands to data nodes, INFO rounds. Nothing here reads a
+ * clock, opens a link, sets a timer or waits: the server's 100 ms timer and the replies of
+ * the commands drive it, and unit tests drive it with a fake clock
+ * (test/unit/sentinel-failover.test.ts).
+ *
+ * States, events and timeouts are redis-sentinel's: wait for the election, select a
+ * replica, promote it, reconfigure the other replicas, then switch the monitored address.
+ * dssm differences: replica selection asks every replica for INFO first and only promotes
+ * one holding the highest offset among those answering (in synchronous mode, only when
+ * enough of them answer); promotion is confirmed from the reply to the promotion (an INFO
+ * right behind it) and announced at once; a manual failover with the primary reachable
+ * goes through the primary's FAILOVER TO (lossless); the election, replica selection and
+ * promotion follow each other in the same step rather than one per timer tick.
  */
-import { ReplyError } from './client.js';
-import { getLeader, voteLeader } from './election.js';
-import { refreshInstanceInfo, refreshReplicaInfo, sendInfo, sendSlaveOf } from './monitor.js';
-import type { Sentinel } from './server.js';
-import { ASK_PERIOD, ELECTION_TIMEOUT, FailoverState, Flag, INFO_PERIOD, MAX_DESYNC, PING_PERIOD, SLAVE_RECONF_TIMEOUT, type Instance, now } from './state.js';
+import { getLeader } from './election.js';
+import type { FailoverWorld } from './host.js';
+import { begin, type Action, type Clock, type Step } from './step.js';
+import { ELECTION_TIMEOUT, FailoverState, Flag, INFO_PERIOD, MAX_DESYNC, PING_PERIOD, SLAVE_RECONF_TIMEOUT, type Instance } from './state.js';
 
+function event(x: Step, type: string, ri: Instance | null, extra?: string, raw?: boolean): void {
+  x.out.push({ do: 'event', type, ri, extra, raw });
+}
 
-/** Ask the other sentinels whether they see the primary down (and, in a failover, for votes). */
-export function askMasterStateToOtherSentinels(s: Sentinel, master: Instance, forced: boolean): void {
-  for (const p of master.sentinels.values()) {
-    const elapsed = now() - p.lastMasterDownReplyTime;
-    if (elapsed > ASK_PERIOD * 5) {
-      p.flags &= ~Flag.MASTER_DOWN;
-      p.leader = null;
+/**
+ * Subjective down: no valid PING reply for down-after-milliseconds (or, for a primary, it
+ * restarted stale, or it reports role slave for too long).
+ */
+export function checkSubjectivelyDown(world: FailoverWorld, clock: Clock, ri: Instance): Action[] {
+  const x = begin(world, clock);
+  const link = ri.link;
+  const t = x.now;
+  let elapsed = 0;
+  if (link.actPingTime) elapsed = t - link.actPingTime;
+  else if (!link.cc) elapsed = t - link.lastAvailTime;
+  const down =
+    elapsed > ri.downAfter ||
+    (ri.is(Flag.MASTER) && ri.staleReboot) ||
+    (ri.is(Flag.MASTER) && ri.roleReported === 'slave' && t - ri.roleReportedTime > ri.downAfter + INFO_PERIOD * 2);
+  if (down) {
+    if (!ri.is(Flag.S_DOWN)) {
+      ri.sDownSinceTime = t;
+      ri.flags |= Flag.S_DOWN;
+      event(x, '+sdown', ri);
+      // dssm: ask the other sentinels at once instead of at the next ask period.
+      if (ri.is(Flag.MASTER)) x.out.push({ do: 'ask-peers', master: ri });
     }
-    if (!master.is(Flag.S_DOWN)) continue;
-    const cc = p.link.cc;
-    if (!cc) continue;
-    if (!forced && (now() - p.lastMasterDownReplyTime < ASK_PERIOD || p.askInFlight)) continue;
-    const runid = master.failoverState > FailoverState.NONE ? s.myid : '*';
-    p.askInFlight = true;
-    p.link.pendingCommands++;
-    cc.call('SENTINEL', 'is-master-down-by-addr', master.host, master.port, s.currentEpoch, runid).then(
-      (r) => {
-        p.askInFlight = false;
-        p.link.pendingCommands--;
-        if (!Array.isArray(r) || r.length !== 3 || typeof r[0] !== 'number' || typeof r[1] !== 'string' || typeof r[2] !== 'number') return;
-        p.lastMasterDownReplyTime = now();
-        if (r[0] === 1) p.flags |= Flag.MASTER_DOWN;
-        else p.flags &= ~Flag.MASTER_DOWN;
-        if (r[1] !== '*') {
-          p.leader = r[1];
-          p.leaderEpoch = r[2];
-        }
-      },
-      () => {
-        p.askInFlight = false;
-      },
-    );
+  } else if (ri.is(Flag.S_DOWN)) {
+    ri.flags &= ~(Flag.S_DOWN | Flag.SCRIPT_KILL_SENT);
+    event(x, '-sdown', ri);
+  }
+  return x.out;
+}
+
+/** Objective down: we see it down and, with the peers that said so (MASTER_DOWN), the quorum does. */
+export function checkObjectivelyDown(world: FailoverWorld, clock: Clock, master: Instance): Action[] {
+  const x = begin(world, clock);
+  objectivelyDown(x, master);
+  return x.out;
+}
+
+function objectivelyDown(x: Step, master: Instance): void {
+  let quorum = 0;
+  let odown = false;
+  if (master.is(Flag.S_DOWN)) {
+    quorum = 1;
+    for (const p of master.sentinels.values()) if (p.is(Flag.MASTER_DOWN)) quorum++;
+    if (quorum >= master.quorum) odown = true;
+  }
+  if (odown) {
+    if (!master.is(Flag.O_DOWN)) {
+      master.flags |= Flag.O_DOWN;
+      master.oDownSinceTime = x.now;
+      event(x, '+odown', master, `#quorum ${quorum}/${master.quorum}`);
+    }
+  } else if (master.is(Flag.O_DOWN)) {
+    master.flags &= ~Flag.O_DOWN;
+    event(x, '-odown', master);
   }
 }
 
-export function startFailover(s: Sentinel, master: Instance): void {
+/**
+ * One timer tick for a monitored primary: objective down, the start of a failover when
+ * it is down (and none ran within twice the failover timeout), and the state machine.
+ */
+export function masterStep(world: FailoverWorld, clock: Clock, master: Instance): Action[] {
+  const x = begin(world, clock);
+  objectivelyDown(x, master);
+  if (master.is(Flag.O_DOWN) && !master.is(Flag.FAILOVER_IN_PROGRESS) && x.now - master.failoverStartTime >= master.failoverTimeout * 2) {
+    start(x, master);
+    x.out.push({ do: 'ask-peers', master });
+  }
+  machine(x, master);
+  return x.out;
+}
+
+/** The failover state machine alone (one step of the current state). */
+export function failoverStep(world: FailoverWorld, clock: Clock, master: Instance): Action[] {
+  const x = begin(world, clock);
+  machine(x, master);
+  return x.out;
+}
+
+/** Start a failover: a new epoch, WAIT_START (the election). SENTINEL FAILOVER adds FORCE_FAILOVER. */
+export function startFailover(world: FailoverWorld, clock: Clock, master: Instance): Action[] {
+  const x = begin(world, clock);
+  start(x, master);
+  return x.out;
+}
+
+function start(x: Step, master: Instance): void {
   master.failoverState = FailoverState.WAIT_START;
   master.flags |= Flag.FAILOVER_IN_PROGRESS;
-  master.failoverEpoch = ++s.currentEpoch;
-  s.event('+new-epoch', master, String(s.currentEpoch), true);
-  s.event('+try-failover', master);
-  master.failoverStartTime = now() + Math.floor(Math.random() * MAX_DESYNC);
-  master.failoverStateChangeTime = now();
+  master.failoverEpoch = ++x.world.currentEpoch;
+  event(x, '+new-epoch', master, String(x.world.currentEpoch), true);
+  event(x, '+try-failover', master);
+  master.failoverStartTime = x.now + Math.floor(x.random() * MAX_DESYNC);
+  master.failoverStateChangeTime = x.now;
 }
 
-export function startFailoverIfNeeded(s: Sentinel, master: Instance): boolean {
-  if (!master.is(Flag.O_DOWN)) return false;
-  if (master.is(Flag.FAILOVER_IN_PROGRESS)) return false;
-  if (now() - master.failoverStartTime < master.failoverTimeout * 2) return false;
-  startFailover(s, master);
-  return true;
-}
-
-export function abortFailover(master: Instance): void {
+export function abortFailover(master: Instance, now: number): void {
   master.flags &= ~(Flag.FAILOVER_IN_PROGRESS | Flag.FORCE_FAILOVER);
   master.coordinated = false;
   master.failoverState = FailoverState.NONE;
-  master.failoverStateChangeTime = now();
+  master.failoverStateChangeTime = now;
   if (master.promotedSlave) {
     master.promotedSlave.flags &= ~Flag.PROMOTED;
     master.promotedSlave = null;
@@ -76,8 +134,7 @@ export function abortFailover(master: Instance): void {
 }
 
 /** Replicas the sentinel can reach now, with fresh INFO (their offsets are current). */
-function reachableReplicas(master: Instance, answeredSince: number): Instance[] {
-  const t = now();
+function reachableReplicas(master: Instance, t: number, answeredSince: number): Instance[] {
   const out: Instance[] = [];
   for (const r of master.slaves.values()) {
     if (r.is(Flag.S_DOWN) || r.is(Flag.O_DOWN)) continue;
@@ -97,14 +154,14 @@ function reachableReplicas(master: Instance, answeredSince: number): Instance[] 
  * priority, then offset, then run id) with dssm's safety rules first: only a replica holding
  * the highest offset among the reachable ones is eligible, and in synchronous mode
  * (`sync_replicas:N` on the primary) at least R−N+1 of the R known replicas must answer, so
- * that every acknowledged write (on ≥ N replicas) is on one of them.
+ * that every acknowledged write (on ≥ N replicas) is on one of them. `answeredSince`: only
+ * replicas whose INFO is at least that recent count as reachable.
  */
-export function chooseSlave(master: Instance, answeredSince = 0): { slave: Instance | null; reason: string } {
-  const t = now();
+export function chooseSlave(master: Instance, now: number, answeredSince = 0): { slave: Instance | null; reason: string } {
   let maxMasterDownTime = 0;
-  if (master.is(Flag.S_DOWN)) maxMasterDownTime += t - master.sDownSinceTime;
+  if (master.is(Flag.S_DOWN)) maxMasterDownTime += now - master.sDownSinceTime;
   maxMasterDownTime += master.downAfter * 10;
-  const reachable = reachableReplicas(master, answeredSince);
+  const reachable = reachableReplicas(master, now, answeredSince);
   const n = master.syncReplicas;
   if (n > 0) {
     const total = master.slaves.size;
@@ -135,167 +192,163 @@ export function chooseSlave(master: Instance, answeredSince = 0): { slave: Insta
   return { slave: null, reason: `no promotable replica holds the highest offset ${maxOffset}` };
 }
 
-/** Replicas eligible for promotion: the best one (see chooseSlave). */
-export function selectSlave(master: Instance): Instance | null {
-  return chooseSlave(master).slave;
+function setState(x: Step, master: Instance, state: FailoverState): void {
+  master.failoverState = state;
+  master.failoverStateChangeTime = x.now;
 }
 
-export function failoverStateMachine(s: Sentinel, master: Instance): void {
+function machine(x: Step, master: Instance): void {
   if (!master.is(Flag.FAILOVER_IN_PROGRESS)) return;
   switch (master.failoverState) {
     case FailoverState.WAIT_START:
-      return waitStart(s, master);
+      return waitStart(x, master);
     case FailoverState.SELECT_SLAVE:
-      return selectSlaveStep(s, master);
+      return selectSlave(x, master);
     case FailoverState.SEND_SLAVEOF_NOONE:
-      return sendSlaveOfNoOne(s, master);
+      return sendSlaveOfNoOne(x, master);
     case FailoverState.WAIT_PROMOTION:
-      if (now() - master.failoverStateChangeTime > master.failoverTimeout) {
-        s.event('-failover-abort-slave-timeout', master);
-        abortFailover(master);
+      if (x.now - master.failoverStateChangeTime > master.failoverTimeout) {
+        event(x, '-failover-abort-slave-timeout', master);
+        abortFailover(master, x.now);
       }
       return;
     case FailoverState.RECONF_SLAVES:
-      return reconfNextSlave(s, master);
+      return reconfNextSlave(x, master);
+    case FailoverState.UPDATE_CONFIG:
+      return switchToPromotedSlave(x, master);
     default:
       return;
   }
 }
 
-function waitStart(s: Sentinel, master: Instance): void {
-  const leader = getLeader(s, master, master.failoverEpoch);
-  const isLeader = leader !== null && leader.toLowerCase() === s.myid;
+function waitStart(x: Step, master: Instance): void {
+  const leader = getLeader(x, master, master.failoverEpoch);
+  const isLeader = leader !== null && leader.toLowerCase() === x.world.myid;
   if (!isLeader && !master.is(Flag.FORCE_FAILOVER)) {
     const electionTimeout = Math.min(ELECTION_TIMEOUT, master.failoverTimeout);
-    if (now() - master.failoverStartTime > electionTimeout) {
-      s.event('-failover-abort-not-elected', master);
-      abortFailover(master);
+    if (x.now - master.failoverStartTime > electionTimeout) {
+      event(x, '-failover-abort-not-elected', master);
+      abortFailover(master, x.now);
     }
     return;
   }
-  s.event('+elected-leader', master);
-  if (s.simFailure.crashAfterElection) return s.simulateCrash();
-  master.failoverState = FailoverState.SELECT_SLAVE;
-  master.failoverStateChangeTime = now();
-  s.event('+failover-state-select-slave', master);
-  // dssm: go on in the same tick rather than waiting 100 ms per state.
-  selectSlaveStep(s, master);
+  event(x, '+elected-leader', master);
+  if (x.world.simFailure.crashAfterElection) {
+    x.out.push({ do: 'crash' });
+    return;
+  }
+  setState(x, master, FailoverState.SELECT_SLAVE);
+  event(x, '+failover-state-select-slave', master);
+  selectSlave(x, master);
 }
 
-function selectSlaveStep(s: Sentinel, master: Instance): void {
+/** Replica selection first asks every replica for INFO (at most every 750 ms). */
+const SELECT_ROUND_MS = 750;
+
+function selectSlave(x: Step, master: Instance): void {
   // dssm: every attempt first asks each replica for INFO; only those answering count as
   // reachable (a hung replica keeps its link open), and their offsets are current.
   if (master.selectRefreshing) return;
-  if (master.selectRoundStart === 0 || master.selectRoundStart < master.failoverStateChangeTime || now() - master.selectRoundStart > 750) {
+  if (master.selectRoundStart === 0 || master.selectRoundStart < master.failoverStateChangeTime || x.now - master.selectRoundStart > SELECT_ROUND_MS) {
     master.selectRefreshing = true;
-    const epoch = master.failoverEpoch;
-    void refreshReplicaInfo(s, master).then((start) => {
-      master.selectRefreshing = false;
-      master.selectRoundStart = start;
-      if (!s.stopped && master.failoverEpoch === epoch && master.failoverState === FailoverState.SELECT_SLAVE) selectSlaveStep(s, master);
-    });
+    x.out.push({ do: 'refresh-replicas', master, epoch: master.failoverEpoch });
     return;
   }
-  const { slave, reason } = chooseSlave(master, master.selectRoundStart);
+  const { slave, reason } = chooseSlave(master, x.now, master.selectRoundStart);
   if (!slave) {
     // dssm: wait (the state machine retries every tick) rather than promote unsafely.
-    const waited = now() - master.failoverStateChangeTime;
-    if (waited > master.failoverTimeout) {
-      s.event(master.syncReplicas > 0 && reason.startsWith('sync-replicas') ? '-failover-abort-not-enough-replicas' : '-failover-abort-no-good-slave', master, reason);
-      abortFailover(master);
+    if (x.now - master.failoverStateChangeTime > master.failoverTimeout) {
+      event(x, master.syncReplicas > 0 && reason.startsWith('sync-replicas') ? '-failover-abort-not-enough-replicas' : '-failover-abort-no-good-slave', master, reason);
+      abortFailover(master, x.now);
       return;
     }
-    if (now() - master.waitReplicasLogged > 1000) {
-      master.waitReplicasLogged = now();
-      s.event('+failover-wait-replicas', master, reason);
+    if (x.now - master.waitReplicasLogged > 1000) {
+      master.waitReplicasLogged = x.now;
+      event(x, '+failover-wait-replicas', master, reason);
     }
     return;
   }
-  s.event('+selected-slave', slave);
+  event(x, '+selected-slave', slave);
   slave.flags |= Flag.PROMOTED;
   master.promotedSlave = slave;
-  master.failoverState = FailoverState.SEND_SLAVEOF_NOONE;
-  master.failoverStateChangeTime = now();
-  s.event('+failover-state-send-slaveof-noone', slave);
-  sendSlaveOfNoOne(s, master);
-}
-
-function sendSlaveOfNoOne(s: Sentinel, master: Instance): void {
-  const slave = master.promotedSlave!;
-  if (!slave.link.cc) {
-    if (now() - master.failoverStateChangeTime > master.failoverTimeout) {
-      s.event('-failover-abort-slave-timeout', master);
-      abortFailover(master);
-    }
-    return;
-  }
-  if (master.coordinated && master.link.cc) return sendCoordinatedFailover(s, master, slave);
-  const p = sendSlaveOf(s, slave, null);
-  if (!p) return;
-  s.event('+failover-state-wait-promotion', slave);
-  master.failoverState = FailoverState.WAIT_PROMOTION;
-  master.failoverStateChangeTime = now();
-  const epoch = master.failoverEpoch;
-  // Confirm from the transaction's reply: ask INFO right behind it on the same link.
-  void p.then(async (replies) => {
-    const exec = replies[replies.length - 1];
-    if (!Array.isArray(exec) || exec[0] instanceof ReplyError) return;
-    const cc = slave.link.cc;
-    if (!cc || master.failoverEpoch !== epoch) return;
-    const info = await cc.call('INFO').catch(() => null);
-    if (typeof info === 'string') refreshInstanceInfo(s, slave, info);
-  }, () => {});
+  setState(x, master, FailoverState.SEND_SLAVEOF_NOONE);
+  event(x, '+failover-state-send-slaveof-noone', slave);
+  sendSlaveOfNoOne(x, master);
 }
 
 /**
- * dssm: lossless manual switchover. The primary runs `FAILOVER TO <replica> TIMEOUT <ms>`:
- * it holds writes until the replica has its offset, then becomes its replica (the replica
- * promotes itself). We poll the replica's INFO until it reports the primary role, then go
- * on as after a promotion. A primary without FAILOVER (or refusing it) gets Redis's forced
- * path (REPLICAOF NO ONE on the replica) instead.
+ * The INFO round asked by SELECT_SLAVE is over (`since`: when it started; replicas whose
+ * INFO is older did not answer). Ignored if the failover moved on meanwhile.
  */
-function sendCoordinatedFailover(s: Sentinel, master: Instance, slave: Instance): void {
-  const cc = master.link.cc!;
-  const epoch = master.failoverEpoch;
-  const timeout = Math.max(1000, Math.min(master.failoverTimeout, 60000));
-  s.event('+failover-state-wait-promotion', slave, 'coordinated');
-  master.failoverState = FailoverState.WAIT_PROMOTION;
-  master.failoverStateChangeTime = now();
-  master.link.pendingCommands++;
-  cc.call('FAILOVER', 'TO', slave.host, slave.port, 'TIMEOUT', timeout).then(
-    (r) => {
-      master.link.pendingCommands--;
-      if (master.failoverEpoch !== epoch || master.failoverState !== FailoverState.WAIT_PROMOTION) return;
-      if (r instanceof ReplyError) {
-        s.event('+failover-coordinated-refused', master, r.message);
-        master.coordinated = false;
-        master.failoverState = FailoverState.SEND_SLAVEOF_NOONE;
-        master.failoverStateChangeTime = now();
-        sendSlaveOfNoOne(s, master);
-        return;
-      }
-      // Poll the replica until it reports itself primary (confirmed in refreshInstanceInfo).
-      const poll = setInterval(() => {
-        if (s.stopped || master.failoverEpoch !== epoch || master.failoverState !== FailoverState.WAIT_PROMOTION) return clearInterval(poll);
-        void sendInfo(s, slave);
-      }, 25);
-      poll.unref?.();
-    },
-    () => {},
-  );
+export function replicasRefreshed(world: FailoverWorld, clock: Clock, master: Instance, epoch: number, since: number): Action[] {
+  const x = begin(world, clock);
+  master.selectRefreshing = false;
+  master.selectRoundStart = since;
+  if (master.failoverEpoch === epoch && master.failoverState === FailoverState.SELECT_SLAVE && master.is(Flag.FAILOVER_IN_PROGRESS)) selectSlave(x, master);
+  return x.out;
 }
 
-/** After a coordinated switchover: clients of the old primary reconnect and rediscover. */
-export function killOldPrimaryClients(master: Instance): void {
-  const cc = master.link.cc;
-  if (!cc) return;
-  void cc.pipeline([
-    ['CLIENT', 'KILL', 'TYPE', 'normal'],
-    ['CLIENT', 'KILL', 'TYPE', 'pubsub'],
-  ]).catch(() => {});
+function sendSlaveOfNoOne(x: Step, master: Instance): void {
+  const slave = master.promotedSlave!;
+  if (!slave.link.cc) {
+    if (x.now - master.failoverStateChangeTime > master.failoverTimeout) {
+      event(x, '-failover-abort-slave-timeout', master);
+      abortFailover(master, x.now);
+    }
+    return;
+  }
+  if (master.coordinated && master.link.cc) {
+    // dssm: lossless switchover through the primary's FAILOVER TO (it holds writes until
+    // the replica has its offset, then the replica promotes itself).
+    event(x, '+failover-state-wait-promotion', slave, 'coordinated');
+    setState(x, master, FailoverState.WAIT_PROMOTION);
+    x.out.push({ do: 'coordinated-failover', master, replica: slave, epoch: master.failoverEpoch, timeoutMs: Math.max(1000, Math.min(master.failoverTimeout, 60000)) });
+    return;
+  }
+  x.out.push({ do: 'promote', master, replica: slave, epoch: master.failoverEpoch });
+  event(x, '+failover-state-wait-promotion', slave);
+  setState(x, master, FailoverState.WAIT_PROMOTION);
 }
 
-function reconfNextSlave(s: Sentinel, master: Instance): void {
+/** The primary refused FAILOVER TO: promote with REPLICAOF NO ONE instead (Redis's forced path). */
+export function coordinatedRefused(world: FailoverWorld, clock: Clock, master: Instance, epoch: number, message: string): Action[] {
+  const x = begin(world, clock);
+  if (master.failoverEpoch !== epoch || master.failoverState !== FailoverState.WAIT_PROMOTION) return x.out;
+  event(x, '+failover-coordinated-refused', master, message);
+  master.coordinated = false;
+  setState(x, master, FailoverState.SEND_SLAVEOF_NOONE);
+  sendSlaveOfNoOne(x, master);
+  return x.out;
+}
+
+/**
+ * A replica reports role master. The one we promote, while we wait for it: promotion
+ * confirmed, the switch is announced at once and the other replicas are reconfigured.
+ * Returns no action for any other replica (monitoring decides about those).
+ */
+export function promotionReported(world: FailoverWorld, clock: Clock, ri: Instance): Action[] {
+  const x = begin(world, clock);
+  const master = ri.master;
+  if (!master || !ri.is(Flag.PROMOTED) || !master.is(Flag.FAILOVER_IN_PROGRESS) || master.failoverState !== FailoverState.WAIT_PROMOTION) return x.out;
+  master.configEpoch = master.failoverEpoch;
+  setState(x, master, FailoverState.RECONF_SLAVES);
+  x.out.push({ do: 'save-config' });
+  event(x, '+promoted-slave', ri);
+  if (master.coordinated) x.out.push({ do: 'kill-clients', ri: master });
+  if (x.world.simFailure.crashAfterPromotion) x.out.push({ do: 'crash' });
+  event(x, '+failover-state-reconf-slaves', master);
+  // dssm: announce the switch now; clients asking get-master-addr-by-name already get the new address.
+  if (master.switchAnnouncedEpoch !== master.failoverEpoch) {
+    master.switchAnnouncedEpoch = master.failoverEpoch;
+    event(x, '+switch-master', master, `${master.name} ${master.host} ${master.port} ${ri.host} ${ri.port}`, true);
+  }
+  x.out.push({ do: 'announce', master });
+  // The other replicas are reconfigured from the next tick (failoverStep), as Redis does:
+  // the new primary gets a moment to settle before they all resync from it.
+  return x.out;
+}
+
+function reconfNextSlave(x: Step, master: Instance): void {
   const promoted = master.promotedSlave;
   if (!promoted) return;
   let inProgress = 0;
@@ -303,33 +356,25 @@ function reconfNextSlave(s: Sentinel, master: Instance): void {
   for (const r of master.slaves.values()) {
     if (inProgress >= master.parallelSyncs) break;
     if (r.is(Flag.PROMOTED) || r.is(Flag.RECONF_DONE)) continue;
-    if (r.is(Flag.RECONF_SENT) && now() - r.slaveReconfSentTime > SLAVE_RECONF_TIMEOUT) {
-      s.event('-slave-reconf-sent-timeout', r);
+    if (r.is(Flag.RECONF_SENT) && x.now - r.slaveReconfSentTime > SLAVE_RECONF_TIMEOUT) {
+      event(x, '-slave-reconf-sent-timeout', r);
       r.flags &= ~Flag.RECONF_SENT;
       r.flags |= Flag.RECONF_DONE;
       continue;
     }
     if (r.is(Flag.RECONF_SENT) || r.is(Flag.RECONF_INPROG)) continue;
     if (!r.link.cc) continue;
-    const p = sendSlaveOf(s, r, { host: promoted.host, port: promoted.port });
-    if (p) {
-      r.flags |= Flag.RECONF_SENT;
-      r.slaveReconfSentTime = now();
-      s.event('+slave-reconf-sent', r);
-      inProgress++;
-      // dssm: learn the replica's new state right behind the command.
-      void p.then(async () => {
-        const cc = r.link.cc;
-        if (!cc) return;
-        const info = await cc.call('INFO').catch(() => null);
-        if (typeof info === 'string') refreshInstanceInfo(s, r, info);
-      }, () => {});
-    }
+    // dssm: learn the replica's new state right behind the command (confirm).
+    x.out.push({ do: 'replicaof', ri: r, host: promoted.host, port: promoted.port, confirm: true });
+    r.flags |= Flag.RECONF_SENT;
+    r.slaveReconfSentTime = x.now;
+    event(x, '+slave-reconf-sent', r);
+    inProgress++;
   }
-  detectEnd(s, master);
+  detectEnd(x, master);
 }
 
-function detectEnd(s: Sentinel, master: Instance): void {
+function detectEnd(x: Step, master: Instance): void {
   const promoted = master.promotedSlave;
   if (!promoted || promoted.is(Flag.S_DOWN)) return;
   let notReconfigured = 0;
@@ -339,31 +384,58 @@ function detectEnd(s: Sentinel, master: Instance): void {
     notReconfigured++;
   }
   let timeout = false;
-  if (now() - master.failoverStateChangeTime > master.failoverTimeout) {
+  if (x.now - master.failoverStateChangeTime > master.failoverTimeout) {
     notReconfigured = 0;
     timeout = true;
-    s.event('+failover-end-for-timeout', master);
+    event(x, '+failover-end-for-timeout', master);
   }
   if (notReconfigured === 0) {
-    s.event('+failover-end', master);
-    master.failoverState = FailoverState.UPDATE_CONFIG;
-    master.failoverStateChangeTime = now();
+    event(x, '+failover-end', master);
+    setState(x, master, FailoverState.UPDATE_CONFIG);
   }
   if (timeout) {
     for (const r of master.slaves.values()) {
       if (r.is(Flag.RECONF_DONE) || r.is(Flag.RECONF_SENT) || r.is(Flag.PROMOTED)) continue;
-      if (sendSlaveOf(s, r, { host: promoted.host, port: promoted.port })) s.event('+slave-reconf-sent-be', r);
+      if (!r.link.cc) continue;
+      x.out.push({ do: 'replicaof', ri: r, host: promoted.host, port: promoted.port, confirm: false });
+      event(x, '+slave-reconf-sent-be', r);
     }
   }
 }
 
-/** The failover is over: monitor the promoted replica as the primary from now on. */
-export function switchToPromotedSlave(s: Sentinel, master: Instance): void {
-  const ref = master.promotedSlave ?? master;
-  if (master.switchAnnouncedEpoch !== master.failoverEpoch || master.promotedSlave === null) {
-    s.event('+switch-master', master, `${master.name} ${master.host} ${master.port} ${ref.host} ${ref.port}`, true);
+/**
+ * A replica being reconfigured reported its primary and link in INFO: RECONF_SENT →
+ * RECONF_INPROG (it names the promoted replica) → RECONF_DONE (its link is up). When that
+ * was the last one, the failover ends and the monitored address switches in the same step.
+ */
+export function reconfReported(world: FailoverWorld, clock: Clock, ri: Instance): Action[] {
+  const x = begin(world, clock);
+  const master = ri.master;
+  if (!master || !ri.is(Flag.SLAVE) || ri.roleReported !== 'slave' || !(ri.is(Flag.RECONF_SENT) || ri.is(Flag.RECONF_INPROG))) return x.out;
+  const promoted = master.promotedSlave;
+  if (ri.is(Flag.RECONF_SENT) && promoted && ri.replica.masterHost === promoted.host && ri.replica.masterPort === promoted.port) {
+    ri.flags &= ~Flag.RECONF_SENT;
+    ri.flags |= Flag.RECONF_INPROG;
+    event(x, '+slave-reconf-inprog', ri);
   }
-  s.resetMasterAndChangeAddress(master, ref.host, ref.port);
+  if (ri.is(Flag.RECONF_INPROG) && ri.replica.masterLinkStatus === 'up') {
+    ri.flags &= ~Flag.RECONF_INPROG;
+    ri.flags |= Flag.RECONF_DONE;
+    event(x, '+slave-reconf-done', ri);
+    // dssm: go on now (the next replica, or the end) rather than at the next tick.
+    if (master.is(Flag.FAILOVER_IN_PROGRESS) && master.failoverState === FailoverState.RECONF_SLAVES) {
+      reconfNextSlave(x, master);
+      if ((master.failoverState as FailoverState) === FailoverState.UPDATE_CONFIG) switchToPromotedSlave(x, master);
+    }
+  }
+  return x.out;
 }
 
-export { voteLeader };
+/** The failover is over: monitor the promoted replica as the primary from now on. */
+function switchToPromotedSlave(x: Step, master: Instance): void {
+  const ref = master.promotedSlave ?? master;
+  if (master.switchAnnouncedEpoch !== master.failoverEpoch || master.promotedSlave === null) {
+    event(x, '+switch-master', master, `${master.name} ${master.host} ${master.port} ${ref.host} ${ref.port}`, true);
+  }
+  x.out.push({ do: 'switch-address', master, host: ref.host, port: ref.port });
+}

@@ -5,8 +5,9 @@
  * The logic and its periods follow redis-sentinel (sentinel.c) so mixed groups agree.
  */
 import { NodeClient, ReplyError, type RespValue } from './client.js';
-import { askMasterStateToOtherSentinels, failoverStateMachine, killOldPrimaryClients, startFailoverIfNeeded, switchToPromotedSlave } from './failover.js';
-import type { Sentinel } from './server.js';
+import { checkSubjectivelyDown, coordinatedRefused, failoverStep, masterStep, promotionReported, reconfReported, replicasRefreshed } from './failover.js';
+import type { SentinelHost } from './host.js';
+import type { Action } from './step.js';
 import {
   ASK_PERIOD,
   FailoverState,
@@ -17,8 +18,146 @@ import {
   MIN_LINK_RECONNECT_PERIOD,
   PING_PERIOD,
   PUBLISH_PERIOD,
-  currentMasterAddr, now } from './state.js';
+  currentMasterAddr,
+  now,
+} from './state.js';
 
+type Sentinel = SentinelHost;
+
+/** Perform what a failover step asked for, in order. */
+export function perform(s: Sentinel, actions: Action[]): void {
+  for (const a of actions) {
+    switch (a.do) {
+      case 'event':
+        s.event(a.type, a.ri, a.extra, a.raw);
+        break;
+      case 'save-config':
+        s.flushConfig();
+        break;
+      case 'crash':
+        s.simulateCrash();
+        break;
+      case 'ask-peers':
+        askMasterStateToOtherSentinels(s, a.master, true);
+        break;
+      case 'refresh-replicas': {
+        const { master, epoch } = a;
+        void refreshReplicaInfo(s, master).then((since) => {
+          if (!s.stopped) perform(s, replicasRefreshed(s, { now: now() }, master, epoch, since));
+        });
+        break;
+      }
+      case 'promote':
+        promote(s, a.master, a.replica, a.epoch);
+        break;
+      case 'coordinated-failover':
+        coordinatedFailover(s, a.master, a.replica, a.epoch, a.timeoutMs);
+        break;
+      case 'replicaof': {
+        const ri = a.ri;
+        const p = sendSlaveOf(s, ri, { host: a.host, port: a.port });
+        // Learn the instance's new state right behind the command.
+        if (p && a.confirm) void p.then(() => infoBehind(s, ri), () => {});
+        break;
+      }
+      case 'kill-clients': {
+        const cc = a.ri.link.cc;
+        if (cc) void cc.pipeline([
+          ['CLIENT', 'KILL', 'TYPE', 'normal'],
+          ['CLIENT', 'KILL', 'TYPE', 'pubsub'],
+        ]).catch(() => {});
+        break;
+      }
+      case 'announce':
+        forceHelloUpdateForMaster(s, a.master);
+        break;
+      case 'switch-address':
+        s.resetMasterAndChangeAddress(a.master, a.host, a.port);
+        break;
+    }
+  }
+}
+
+/** INFO on the instance's command link, processed (pipelined behind a command just sent). */
+async function infoBehind(s: Sentinel, ri: Instance): Promise<void> {
+  const cc = ri.link.cc;
+  if (!cc) return;
+  const info = await cc.call('INFO').catch(() => null);
+  if (typeof info === 'string' && !s.stopped) refreshInstanceInfo(s, ri, info);
+}
+
+/** REPLICAOF NO ONE on the chosen replica; its role is confirmed from an INFO right behind. */
+function promote(s: Sentinel, master: Instance, replica: Instance, epoch: number): void {
+  const p = sendSlaveOf(s, replica, null);
+  if (!p) return;
+  void p.then((replies) => {
+    const exec = replies[replies.length - 1];
+    if (!Array.isArray(exec) || exec[0] instanceof ReplyError) return;
+    if (master.failoverEpoch !== epoch) return;
+    return infoBehind(s, replica);
+  }, () => {});
+}
+
+/**
+ * dssm: lossless manual switchover. The primary runs `FAILOVER TO <replica> TIMEOUT <ms>`:
+ * it holds writes until the replica has its offset, then becomes its replica (the replica
+ * promotes itself). We poll the replica's INFO until it reports the primary role
+ * (promotionReported). A primary without FAILOVER (or refusing it) gets Redis's forced
+ * path (REPLICAOF NO ONE on the replica) instead.
+ */
+function coordinatedFailover(s: Sentinel, master: Instance, replica: Instance, epoch: number, timeoutMs: number): void {
+  const cc = master.link.cc;
+  if (!cc) return;
+  master.link.pendingCommands++;
+  cc.call('FAILOVER', 'TO', replica.host, replica.port, 'TIMEOUT', timeoutMs).then(
+    (r) => {
+      master.link.pendingCommands--;
+      if (master.failoverEpoch !== epoch || master.failoverState !== FailoverState.WAIT_PROMOTION) return;
+      if (r instanceof ReplyError) return perform(s, coordinatedRefused(s, { now: now() }, master, epoch, r.message));
+      const poll = setInterval(() => {
+        if (s.stopped || master.failoverEpoch !== epoch || master.failoverState !== FailoverState.WAIT_PROMOTION) return clearInterval(poll);
+        void sendInfo(s, replica);
+      }, 25);
+      poll.unref?.();
+    },
+    () => {},
+  );
+}
+
+/** Ask the other sentinels whether they see the primary down (and, in a failover, for votes). */
+export function askMasterStateToOtherSentinels(s: Sentinel, master: Instance, forced: boolean): void {
+  for (const p of master.sentinels.values()) {
+    const elapsed = now() - p.lastMasterDownReplyTime;
+    if (elapsed > ASK_PERIOD * 5) {
+      p.flags &= ~Flag.MASTER_DOWN;
+      p.leader = null;
+    }
+    if (!master.is(Flag.S_DOWN)) continue;
+    const cc = p.link.cc;
+    if (!cc) continue;
+    if (!forced && (now() - p.lastMasterDownReplyTime < ASK_PERIOD || p.askInFlight)) continue;
+    const runid = master.failoverState > FailoverState.NONE ? s.myid : '*';
+    p.askInFlight = true;
+    p.link.pendingCommands++;
+    cc.call('SENTINEL', 'is-master-down-by-addr', master.host, master.port, s.currentEpoch, runid).then(
+      (r) => {
+        p.askInFlight = false;
+        p.link.pendingCommands--;
+        if (!Array.isArray(r) || r.length !== 3 || typeof r[0] !== 'number' || typeof r[1] !== 'string' || typeof r[2] !== 'number') return;
+        p.lastMasterDownReplyTime = now();
+        if (r[0] === 1) p.flags |= Flag.MASTER_DOWN;
+        else p.flags &= ~Flag.MASTER_DOWN;
+        if (r[1] !== '*') {
+          p.leader = r[1];
+          p.leaderEpoch = r[2];
+        }
+      },
+      () => {
+        p.askInFlight = false;
+      },
+    );
+  }
+}
 
 /** One timer tick over every monitored primary, its replicas and its sentinels. */
 export function tick(s: Sentinel): void {
@@ -26,18 +165,17 @@ export function tick(s: Sentinel): void {
     handleInstance(s, m);
     for (const r of [...m.slaves.values()]) handleInstance(s, r);
     for (const p of [...m.sentinels.values()]) handleInstance(s, p);
-    if (m.failoverState === FailoverState.UPDATE_CONFIG) switchToPromotedSlave(s, m);
+    if (m.failoverState === FailoverState.UPDATE_CONFIG) perform(s, failoverStep(s, { now: now() }, m));
   }
 }
 
 function handleInstance(s: Sentinel, ri: Instance): void {
   reconnectInstance(s, ri);
   sendPeriodicCommands(s, ri);
-  checkSubjectivelyDown(s, ri);
+  closeStaleLinks(ri);
+  perform(s, checkSubjectivelyDown(s, { now: now() }, ri));
   if (ri.is(Flag.MASTER)) {
-    checkObjectivelyDown(s, ri);
-    if (startFailoverIfNeeded(s, ri)) askMasterStateToOtherSentinels(s, ri, true);
-    failoverStateMachine(s, ri);
+    perform(s, masterStep(s, { now: now() }, ri));
     askMasterStateToOtherSentinels(s, ri, false);
   }
 }
@@ -182,12 +320,7 @@ function sendPeriodicCommands(s: Sentinel, ri: Instance): void {
   if (link.pendingCommands >= 100) return;
   const t = now();
   let infoPeriod = INFO_PERIOD;
-  if (ri.is(Flag.SLAVE) && (ri.is(Flag.RECONF_SENT) || ri.is(Flag.RECONF_INPROG))) {
-    // dssm: a replica being pointed at the new primary is watched every tick, so the
-    // failover ends (and SENTINEL MASTER names the new primary) once its link is up rather
-    // than up to a second later.
-    infoPeriod = 100;
-  } else if (ri.is(Flag.SLAVE) && ri.master && (ri.master.is(Flag.O_DOWN) || ri.master.is(Flag.FAILOVER_IN_PROGRESS) || ri.master.is(Flag.S_DOWN))) {
+  if (ri.is(Flag.SLAVE) && ri.master && (ri.master.is(Flag.O_DOWN) || ri.master.is(Flag.FAILOVER_IN_PROGRESS) || ri.master.is(Flag.S_DOWN))) {
     infoPeriod = 1000;
   } else if (ri.is(Flag.SLAVE) && ri.replica.masterLinkDownSinceSeconds !== 0) {
     infoPeriod = 1000;
@@ -237,14 +370,10 @@ export function forceHelloUpdateForMaster(s: Sentinel, master: Instance): void {
   }
 }
 
-function checkSubjectivelyDown(s: Sentinel, ri: Instance): void {
+/** A link whose PING stays unanswered is closed so a new connection is tried (and a silent pub/sub link too). */
+function closeStaleLinks(ri: Instance): void {
   const link = ri.link;
   const t = now();
-  let elapsed = 0;
-  if (link.actPingTime) elapsed = t - link.actPingTime;
-  else if (!link.cc) elapsed = t - link.lastAvailTime;
-
-  // A link whose PING stays unanswered is closed so a new connection is tried.
   if (link.cc && t - link.ccConnTime > MIN_LINK_RECONNECT_PERIOD && link.actPingTime !== 0 && t - link.actPingTime > ri.downAfter / 2 && t - link.lastPongTime > ri.downAfter / 2) {
     link.cc.close();
     link.cc = null;
@@ -252,43 +381,6 @@ function checkSubjectivelyDown(s: Sentinel, ri: Instance): void {
   if (link.pc && t - link.pcConnTime > MIN_LINK_RECONNECT_PERIOD && t - link.pcLastActivity > PUBLISH_PERIOD * 3) {
     link.pc.close();
     link.pc = null;
-  }
-
-  const down =
-    elapsed > ri.downAfter ||
-    (ri.is(Flag.MASTER) && ri.staleReboot) ||
-    (ri.is(Flag.MASTER) && ri.roleReported === 'slave' && t - ri.roleReportedTime > ri.downAfter + INFO_PERIOD * 2);
-  if (down) {
-    if (!ri.is(Flag.S_DOWN)) {
-      ri.sDownSinceTime = t;
-      ri.flags |= Flag.S_DOWN;
-      s.event('+sdown', ri);
-      // dssm: ask the other sentinels at once instead of at the next ask period.
-      if (ri.is(Flag.MASTER)) askMasterStateToOtherSentinels(s, ri, true);
-    }
-  } else if (ri.is(Flag.S_DOWN)) {
-    ri.flags &= ~(Flag.S_DOWN | Flag.SCRIPT_KILL_SENT);
-    s.event('-sdown', ri);
-  }
-}
-
-export function checkObjectivelyDown(s: Sentinel, master: Instance): void {
-  let quorum = 0;
-  let odown = false;
-  if (master.is(Flag.S_DOWN)) {
-    quorum = 1;
-    for (const p of master.sentinels.values()) if (p.is(Flag.MASTER_DOWN)) quorum++;
-    if (quorum >= master.quorum) odown = true;
-  }
-  if (odown) {
-    if (!master.is(Flag.O_DOWN)) {
-      master.flags |= Flag.O_DOWN;
-      master.oDownSinceTime = now();
-      s.event('+odown', master, `#quorum ${quorum}/${master.quorum}`);
-    }
-  } else if (master.is(Flag.O_DOWN)) {
-    master.flags &= ~Flag.O_DOWN;
-    s.event('-odown', master);
   }
 }
 
@@ -456,8 +548,9 @@ export function refreshInstanceInfo(s: Sentinel, ri: Instance, info: string): vo
   }
   const master = ri.master;
   if (ri.is(Flag.SLAVE) && master && role === 'master') {
-    if (ri.is(Flag.PROMOTED) && master.is(Flag.FAILOVER_IN_PROGRESS) && master.failoverState === FailoverState.WAIT_PROMOTION) {
-      promotionConfirmed(s, ri);
+    const promoted = promotionReported(s, { now: t }, ri);
+    if (promoted.length > 0) {
+      perform(s, promoted);
     } else {
       const wait = PUBLISH_PERIOD * 4;
       if (!ri.is(Flag.PROMOTED) && masterLooksSane(master) && noDownFor(ri, wait) && t - ri.roleReportedTime > wait) {
@@ -471,38 +564,7 @@ export function refreshInstanceInfo(s: Sentinel, ri: Instance, info: string): vo
       if (sendSlaveOf(s, ri, { host: master.host, port: master.port })) s.event('+fix-slave-config', ri);
     }
   }
-  if (ri.is(Flag.SLAVE) && master && role === 'slave' && (ri.is(Flag.RECONF_SENT) || ri.is(Flag.RECONF_INPROG))) {
-    const promoted = master.promotedSlave;
-    if (ri.is(Flag.RECONF_SENT) && promoted && ri.replica.masterHost === promoted.host && ri.replica.masterPort === promoted.port) {
-      ri.flags &= ~Flag.RECONF_SENT;
-      ri.flags |= Flag.RECONF_INPROG;
-      s.event('+slave-reconf-inprog', ri);
-    }
-    if (ri.is(Flag.RECONF_INPROG) && ri.replica.masterLinkStatus === 'up') {
-      ri.flags &= ~Flag.RECONF_INPROG;
-      ri.flags |= Flag.RECONF_DONE;
-      s.event('+slave-reconf-done', ri);
-    }
-  }
-}
-
-/** The promoted replica reports itself primary: the failover moves to reconfiguring replicas. */
-function promotionConfirmed(s: Sentinel, ri: Instance): void {
-  const master = ri.master!;
-  master.configEpoch = master.failoverEpoch;
-  master.failoverState = FailoverState.RECONF_SLAVES;
-  master.failoverStateChangeTime = now();
-  s.flushConfig();
-  s.event('+promoted-slave', ri);
-  if (master.coordinated) killOldPrimaryClients(master);
-  if (s.simFailure.crashAfterPromotion) s.simulateCrash();
-  s.event('+failover-state-reconf-slaves', master);
-  // dssm: announce the switch now; clients asking get-master-addr-by-name already get the new address.
-  if (master.switchAnnouncedEpoch !== master.failoverEpoch) {
-    master.switchAnnouncedEpoch = master.failoverEpoch;
-    s.event('+switch-master', master, `${master.name} ${master.host} ${master.port} ${ri.host} ${ri.port}`, true);
-  }
-  forceHelloUpdateForMaster(s, master);
+  if (ri.is(Flag.SLAVE) && master && role === 'slave') perform(s, reconfReported(s, { now: t }, ri));
 }
 
 /** Process a hello message (from a data node's channel or a PUBLISH to us). */
@@ -560,4 +622,3 @@ export function processHelloMessage(s: Sentinel, hello: string): void {
   si.lastHelloTime = now();
 }
 
-export { ASK_PERIOD };

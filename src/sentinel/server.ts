@@ -11,80 +11,20 @@ import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import { listenAll, type BoundListener } from '../net/listener.js';
 import { log } from '../observe/events.js';
-import { ProtocolError, RespReader } from '../protocol/resp-reader.js';
-import { ReplyWriter } from '../protocol/resp-writer.js';
+import { ProtocolError } from '../protocol/resp-reader.js';
 import { globMatch } from '../util/glob.js';
 import { handleCommand } from './commands.js';
 import { quote, writeFileAtomic, type SentinelConfig } from './config.js';
+import type { SentinelEvent, SentinelHost, SimFailure } from './host.js';
 import { tick } from './monitor.js';
+import { SentinelSession } from './session.js';
 import { SentinelTls } from './tls.js';
 import { DEFAULT_DOWN_AFTER, DEFAULT_FAILOVER_TIMEOUT, DEFAULT_PARALLEL_SYNCS, FailoverState, Flag, Instance, InstanceLink, currentMasterAddr, now } from './state.js';
 
+export type { SentinelEvent, SimFailure };
+export { SentinelSession };
 
-/** One client connection to the sentinel. */
-export class SentinelSession {
-  readonly reader: RespReader;
-  readonly reply = new ReplyWriter();
-  name = '';
-  authenticated: boolean;
-  readonly channels = new Set<string>();
-  readonly patterns = new Set<string>();
-  readonly createdAt = now();
-  lastInteraction = now();
-  lastCommand = 'NULL';
-  closed = false;
-  closeAfterReply = false;
-  /** A command's reply is pending (see Sentinel.accept): the commands behind it wait. */
-  waiting = false;
-
-  constructor(
-    readonly id: number,
-    readonly sock: net.Socket,
-    private readonly owner: Sentinel,
-  ) {
-    this.authenticated = owner.cfg.requirepass === null;
-    this.reader = new RespReader({ maxBulkLen: 512 * 1024 * 1024, authRequired: () => !this.authenticated });
-  }
-
-  get addr(): string {
-    return `${(this.sock.remoteAddress ?? '').replace(/^::ffff:/, '')}:${this.sock.remotePort}`;
-  }
-
-  get laddr(): string {
-    return `${(this.sock.localAddress ?? '').replace(/^::ffff:/, '')}:${this.sock.localPort}`;
-  }
-
-  get subscriptionCount(): number {
-    return this.channels.size + this.patterns.size;
-  }
-
-  flush(): void {
-    const b = this.reply.take();
-    if (b && !this.closed) this.sock.write(b);
-    if (this.closeAfterReply) this.close();
-  }
-
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.sock.end();
-    this.sock.destroy();
-    this.owner.sessions.delete(this);
-  }
-}
-
-export interface SimFailure {
-  crashAfterElection: boolean;
-  crashAfterPromotion: boolean;
-}
-
-/** A sentinel event as published on its pub/sub channel. */
-export interface SentinelEvent {
-  type: string;
-  message: string;
-}
-
-export class Sentinel extends EventEmitter {
+export class Sentinel extends EventEmitter implements SentinelHost {
   readonly masters = new Map<string, Instance>();
   readonly sessions = new Set<SentinelSession>();
   myid: string;

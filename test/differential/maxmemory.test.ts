@@ -5,8 +5,8 @@
  * empty plus its own measured cost per key times a capacity. Outcomes are then compared
  * in relative terms (which keys survive, fractions kept), with sampling tolerance.
  *
- * Redis's LRU clock ticks once a second, so the LRU scenario spaces its rounds by a
- * little over a second: keys touched in the same second are equally old to both.
+ * Redis's LRU clock ticks once a second, so the LRU scenario spaces its rounds by
+ * 1.5 s: keys touched in the same second are equally old to both.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -121,7 +121,7 @@ describe('maxmemory (differential)', { skip: skipWithoutRedis() }, () => {
       await pipeline(s.c, hot.map((k) => ['SET', k, VALUE]));
       const cold: string[] = [];
       for (let round = 0; round < 6; round++) {
-        await sleep(1100);
+        await sleep(1500);
         await pipeline(s.c, hot.map((k) => ['GET', k]));
         const batch = Array.from({ length: 300 }, (_, i) => `cold:${round}:${i}`);
         cold.push(...batch);

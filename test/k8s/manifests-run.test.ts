@@ -147,7 +147,7 @@ test('the rendered manifests run: the cluster forms, fails over, and a rolling u
       const pod = `${release}-db-${i}`;
       const preStop = cluster.pods.get(pod)!.container.lifecycle.preStop.exec.command as string[];
       const r = await cluster.execIn(pod, preStop, 60_000);
-      process.stdout.write(`# ${pod} preStop (exit ${r.code}): ${r.out.split('\n').pop()}\n`);
+      process.stdout.write(`# ${pod} preStop (exit ${r.code}):\n${r.out.replace(/^/gm, '#   ')}\n`);
       assert.equal(r.code, 0, r.out);
       await cluster.stop(pod, 'term');
       cluster.start(pod);
@@ -167,5 +167,57 @@ test('the rendered manifests run: the cluster forms, fails over, and a rolling u
     client.disconnect();
     await cluster.close();
     rmSync(d.tmp, { recursive: true, force: true });
+  }
+});
+
+test('the ephemeral store runs: 5 pods without volumes, clients authenticated by certificate CN through the client Service', { timeout: 180_000 }, async (t) => {
+  const can = await canRunPods();
+  if (!can.ok) return t.skip(`cannot run pods here: ${can.why}`);
+  const release = `k8se-${randomBytes(2).toString('hex')}`;
+  const tmp = mkdtempSync(join(tmpdir(), 'dssm-k8s-eph-'));
+  const tlsDir = join(tmp, 'tls');
+  dssm('certs', 'all', '--out', tlsDir, '--headless', `${release}-ephemeral-info`, '--service', `${release}-ephemeral`, '--namespace', NS, '--secret-namespace', NS, '--client', 'proxy,stranger');
+  writeFileSync(join(tmp, 'values.yaml'), 'mode: ephemeral\nephemeral:\n  users:\n    - cn: proxy\n      rules: on ~* &* +@all\n');
+  const manifests = dssm('k8s', 'render', '--values', join(tmp, 'values.yaml'), '--release', release, '--namespace', NS);
+  const subnet = `127.${100 + Math.floor(Math.random() * 150)}.${Math.floor(Math.random() * 250)}`;
+  const cluster = new Cluster(manifests, [readFileSync(join(tlsDir, 'dssm-certs-secret.yaml'), 'utf8'), readFileSync(join(tlsDir, 'dssm-keys-secret.yaml'), 'utf8')], NS, subnet);
+  const clients: Redis[] = [];
+  let step = 'setup';
+  try {
+    await cluster.setUp();
+    const sts = cluster.get('StatefulSet', `${release}-ephemeral`);
+    assert.equal(sts.spec.replicas, 5);
+    for (let i = 0; i < 5; i++) cluster.start(`${release}-ephemeral-${i}`);
+    for (let i = 0; i < 5; i++) await cluster.waitReady(`${release}-ephemeral-${i}`);
+    const tlsOf = (cn: string) => ({ ca: readFileSync(join(tlsDir, 'dssm-ca.crt')), cert: readFileSync(join(tlsDir, `${cn}.crt`)), key: readFileSync(join(tlsDir, `${cn}.key`)) });
+    const connect = (cn: string) => {
+      const c = new Redis({ host: `${release}-ephemeral.${NS}.svc.cluster.local`, port: 6379, tls: tlsOf(cn), lazyConnect: true, enableReadyCheck: false, maxRetriesPerRequest: 0, retryStrategy: () => null }).on('error', () => {});
+      clients.push(c);
+      return c;
+    };
+    // The certificate's CN names the ACL user: proxy is let in, an unknown CN is not.
+    const proxy = connect('proxy');
+    step = 'proxy connect';
+    await proxy.connect();
+    step = 'proxy whoami';
+    assert.equal(await proxy.call('ACL', 'WHOAMI'), 'proxy');
+    assert.equal(await proxy.set('session', 'x'), 'OK');
+    assert.equal(await proxy.get('session'), 'x');
+    step = 'stranger connect';
+    const stranger = connect('stranger');
+    await stranger.connect();
+    step = 'stranger get';
+    await assert.rejects(stranger.get('session'), /NOAUTH/);
+    // Nothing on disk: no PVC, and the data directory is not written.
+    assert.equal(sts.spec.volumeClaimTemplates, undefined);
+    assert.match(await proxy.info('persistence'), /aof_enabled:0/);
+  } catch (e) {
+    process.stdout.write(`# failed at: ${step}\n`);
+    for (const name of cluster.pods.keys()) process.stdout.write(`# --- ${name}\n${cluster.logTail(name, 6).replace(/^/gm, '# ')}\n`);
+    throw e;
+  } finally {
+    for (const c of clients) c.disconnect();
+    await cluster.close();
+    rmSync(tmp, { recursive: true, force: true });
   }
 });
