@@ -61,12 +61,21 @@ export interface RunResult extends Verdict {
   logDir: string;
 }
 
+/** Clusters running now, torn down if the process is interrupted (namespaces outlive it). */
+const running = new Set<Cluster>();
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    void Promise.all([...running].map((c) => c.destroy(true))).finally(() => process.exit(130));
+  });
+}
+
 export async function runOnce(o: RunOptions): Promise<RunResult> {
   const rand = seeded(o.seed);
   const log = o.log ?? (() => {});
   const logDir = o.logDir ?? '';
   if (logDir) mkdirSync(logDir, { recursive: true });
   const cluster = new Cluster({ mode: o.mode, logDir: logDir || undefined });
+  running.add(cluster);
   const faults: string[] = [];
   let keep = false;
   try {
@@ -99,6 +108,7 @@ export async function runOnce(o: RunOptions): Promise<RunResult> {
     keep = true;
     throw new Error(`seed ${o.seed}: ${(err as Error).message} (logs in ${logDir || cluster.root})`);
   } finally {
+    running.delete(cluster);
     await cluster.destroy(keep);
   }
 }
