@@ -18,6 +18,7 @@ const subcommands: Record<string, () => Promise<Register>> = {
   up: async () => (await import('./up.js')).registerUp,
   status: async () => (await import('./status.js')).registerStatus,
   failover: async () => (await import('./failover.js')).registerFailover,
+  egress: async () => (await import('./egress.js')).registerEgress,
 };
 
 export async function run(argv: string[]): Promise<void> {
