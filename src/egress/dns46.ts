@@ -350,20 +350,33 @@ export class Dns46 implements DnsAnswerer {
       chain.push({ owner: end, target, ttl: c.ttl });
       end = target;
     }
-    const aaaaQuery = buildQuery(0, end, TYPE_AAAA, { edns: OUR_UDP_SIZE, cd: (msg.flags & FLAG_CD) !== 0 });
-    const aaaaPacket = await this.upstreams.query(aaaaQuery);
-    const aaaa = parseMessage(aaaaPacket);
-    if ((aaaa.flags & 0xf) !== RCODE_NOERROR) return null;
-    // The AAAA at the end of the AAAA answer's own chain (the chain may continue past `end`).
+    // The AAAA at the end of the chain. An upstream that does not chase CNAMEs (unbound's
+    // local data, some authoritative setups) leaves the chain open: ask again for its end,
+    // checking that the new end has no A record either.
+    const cd = (msg.flags & FLAG_CD) !== 0;
     let end6 = end;
-    for (let i = 0; i < 16; i++) {
-      const c = aaaa.answers.find((r) => r.type === TYPE_CNAME && r.name === end6);
-      if (!c) break;
-      const target = readName(aaaaPacket, c.rdataOffset)[0];
-      chain.push({ owner: end6, target, ttl: c.ttl });
-      end6 = target;
+    let rec: ResourceRecord | undefined;
+    let aaaaPacket: Buffer = upstream;
+    for (let hop = 0; hop < 8 && !rec; hop++) {
+      if (hop > 0 || (chain.length > 0 && !a.answers.some((r) => r.name === end))) {
+        const again = parseMessage(await this.upstreams.query(buildQuery(0, end6, TYPE_A, { edns: OUR_UDP_SIZE, cd })));
+        if (again.answers.some((r) => r.type === TYPE_A && r.class === CLASS_IN)) return null;
+      }
+      aaaaPacket = await this.upstreams.query(buildQuery(0, end6, TYPE_AAAA, { edns: OUR_UDP_SIZE, cd }));
+      const aaaa = parseMessage(aaaaPacket);
+      if ((aaaa.flags & 0xf) !== RCODE_NOERROR) return null;
+      const before = end6;
+      for (let i = 0; i < 16; i++) {
+        const c = aaaa.answers.find((r) => r.type === TYPE_CNAME && r.name === end6);
+        if (!c) break;
+        const target = readName(aaaaPacket, c.rdataOffset)[0];
+        if (chain.some((x) => x.owner === target)) return null; // a loop
+        chain.push({ owner: end6, target, ttl: c.ttl });
+        end6 = target;
+      }
+      rec = aaaa.answers.find((r) => r.type === TYPE_AAAA && r.class === CLASS_IN && r.name === end6 && r.rdataLength === 16);
+      if (!rec && end6 === before) return null;
     }
-    const rec: ResourceRecord | undefined = aaaa.answers.find((r) => r.type === TYPE_AAAA && r.class === CLASS_IN && r.name === end6 && r.rdataLength === 16);
     if (!rec) return null;
     const v6 = aaaaText(aaaaPacket, rec.rdataOffset);
     const flags = FLAG_QR | FLAG_RA | (msg.flags & (FLAG_RD | FLAG_CD));
