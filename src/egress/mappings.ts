@@ -25,7 +25,9 @@ import type { Redis } from 'ioredis';
 import { formatIpv4 } from './addr.js';
 import type { EgressConfig } from './config.js';
 import { canonicalIpv6 } from './config.js';
-import type { StorePool } from './store.js';
+import { StoreUnavailableError, type StorePool } from './store.js';
+
+export { StoreUnavailableError };
 import type { EgressMetrics } from './metrics.js';
 import { log } from '../observe/events.js';
 
@@ -44,7 +46,6 @@ export class ExhaustedError extends Error {
     super('the synthesized IPv4 subnet is exhausted');
   }
 }
-export class StoreUnavailableError extends Error {}
 
 const withTimeout = <T>(p: Promise<T>, ms: number, what: string): Promise<T> =>
   new Promise((resolve, reject) => {
@@ -189,11 +190,7 @@ export class MappingStore {
   private async allocate(v6: string, name: string): Promise<Mapping> {
     const start = Date.now();
     try {
-      return await withTimeout(
-        this.pool.withConnection((c) => this.allocateOn(c, v6, name)),
-        this.opTimeoutMs,
-        'allocation',
-      );
+      return await this.pool.withConnection((c) => this.allocateOn(c, v6, name), this.opTimeoutMs);
     } catch (e) {
       // The store may be failing over: a mapping we knew keeps serving.
       const stale = this.byV6.get(v6);
@@ -209,39 +206,58 @@ export class MappingStore {
     let probes = 0;
     for (;;) {
       const now = Date.now();
-      // Already mapped (by any gateway)? One GET, no transaction.
-      const existing = await c.get(v6k);
+      // One round trip: watch the IPv6 key, read it (already mapped by any gateway?), and
+      // take the next candidate index from the shared cursor.
+      const [[, existing], [, cursor]] = ((await c.pipeline().watch(v6k).get(v6k).incr(`${this.prefix}:cursor`).exec()) ?? []).slice(1) as [
+        [null, string | null],
+        [null, number],
+      ];
       if (existing !== null) {
+        await c.unwatch();
         const m = await this.byIndexLookup(Number(existing));
         if (m && m.ipv6 === v6) {
           if (m.expiresAt - now < this.idleMs / 2) await this.renew(m, false);
           return m;
         }
+        // A forward key whose reverse key is gone or names another address (a lease ending
+        // just now): count it as a probe so that this loop always ends.
+        if (++probes > this.cfg.allocationProbes) throw new StoreUnavailableError(`inconsistent mapping for ${v6}`);
+        continue;
       }
       if (probes >= this.cfg.allocationProbes) {
+        await c.unwatch();
         this.metrics.exhausted.inc();
         log('warn', 'egress subnet exhausted', { ipv6: v6, name, probes });
         throw new ExhaustedError();
       }
       probes++;
-      const cursor = await c.incr(`${this.prefix}:cursor`);
       const index = this.reserved + (cursor % this.dynamicSize);
       const v4k = this.v4Key(index);
-      await c.watch(v6k, v4k);
-      const [[, cur6], [, taken]] = (await c.pipeline().get(v6k).exists(v4k).exec()) as [[null, string | null], [null, number]];
-      if (cur6 !== null || taken === 1) {
+      // Watch the candidate too (WATCH adds to the watched set), then see if it is free.
+      const [, [, taken]] = (await c.pipeline().watch(v4k).exists(v4k).exec()) as [unknown, [null, number]];
+      if (taken === 1) {
         await c.unwatch();
         continue;
       }
       // EXEC aborts (null) when either key changed since WATCH (another gateway won a race).
+      // NX as well: should the connection have been replaced between WATCH and EXEC (a
+      // failover), the WATCH is gone, and NX still keeps us from overwriting anyone.
       const expiresAt = now + Math.min(this.idleMs, this.maxMs);
+      const value = `${v6} ${now} ${name}`;
       const done = await c
         .multi()
-        .set(v4k, `${v6} ${now} ${name}`, 'PXAT', expiresAt)
-        .set(v6k, String(index), 'PXAT', expiresAt)
+        .set(v4k, value, 'PXAT', expiresAt, 'NX')
+        .set(v6k, String(index), 'PXAT', expiresAt, 'NX')
         .exec();
       if (done === null) {
         probes--;
+        continue;
+      }
+      const [[, set4], [, set6]] = done as [[null, string | null], [null, string | null]];
+      if (set4 !== 'OK' || set6 !== 'OK') {
+        // Half applied (only possible without the WATCH): undo our half, then look again.
+        if (set4 === 'OK') await this.undoClaim(c, v4k, value);
+        if (set6 === 'OK') await this.undoClaim(c, v6k, String(index));
         continue;
       }
       if (this.cfg.store.waitReplicas > 0) {
@@ -257,6 +273,13 @@ export class MappingStore {
       log('debug', 'egress mapping allocated', { ipv4: m.ipv4, ipv6: v6, name });
       return m;
     }
+  }
+
+  /** Delete `key` only while it still holds `value` (WATCH, compare, MULTI DEL EXEC). */
+  private async undoClaim(c: Redis, key: string, value: string): Promise<void> {
+    await c.watch(key);
+    if ((await c.get(key)) === value) await c.multi().del(key).exec();
+    else await c.unwatch();
   }
 
   /**

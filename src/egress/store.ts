@@ -13,6 +13,9 @@ import { Redis, type RedisOptions } from 'ioredis';
 import type { EgressConfig } from './config.js';
 import { log } from '../observe/events.js';
 
+/** The store did not answer in time (failing over, unreachable). */
+export class StoreUnavailableError extends Error {}
+
 export type StoreConnection = Redis;
 
 export function storeOptions(store: EgressConfig['store']): RedisOptions {
@@ -28,6 +31,9 @@ export function storeOptions(store: EgressConfig['store']): RedisOptions {
     // Commands wait (queued) while the store fails over; callers bound the wait themselves.
     enableOfflineQueue: true,
     maxRetriesPerRequest: null,
+    // A command whose connection dropped before its reply is not sent again to the new
+    // primary: a transaction's EXEC must never run without the WATCH that guarded it.
+    autoResendUnfulfilledCommands: false,
     retryStrategy: (n) => Math.min(50 * n, 500),
     password: store.password,
   };
@@ -78,16 +84,35 @@ export class StorePool {
     return c;
   }
 
-  /** Run `fn` with a connection of its own (WATCH state is per connection). */
-  async withConnection<T>(fn: (c: Redis) => Promise<T>): Promise<T> {
+  /**
+   * Run `fn` with a connection of its own (WATCH state is per connection), for at most
+   * `timeoutMs`. A transaction that does not finish in time (its connection died in the
+   * middle of a failover: some ioredis pipelines never settle then) costs its connection:
+   * it is disconnected, so nothing of that transaction can run later, and a fresh one takes
+   * its place in the pool.
+   */
+  async withConnection<T>(fn: (c: Redis) => Promise<T>, timeoutMs: number): Promise<T> {
     const c = this.idle.pop() ?? (await new Promise<Redis>((r) => this.waiters.push(r)));
+    let timer: NodeJS.Timeout | undefined;
+    let release: Redis = c;
     try {
-      return await fn(c);
+      return await Promise.race([
+        fn(c),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => {
+            c.disconnect();
+            const i = this.all.indexOf(c);
+            if (i >= 0) this.all.splice(i, 1);
+            release = this.open('tx');
+            reject(new StoreUnavailableError(`the store did not complete a transaction within ${timeoutMs} ms`));
+          }, timeoutMs);
+        }),
+      ]);
     } finally {
-      // A transaction abandoned half way (timeout, failover) must not leave WATCH behind.
+      clearTimeout(timer);
       const next = this.waiters.shift();
-      if (next) next(c);
-      else this.idle.push(c);
+      if (next) next(release);
+      else this.idle.push(release);
     }
   }
 
