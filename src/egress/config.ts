@@ -23,7 +23,7 @@ const hostPort = (what: string, allowZero = false) =>
   z.string().refine((s) => {
     const hp = parseHostPort(s);
     return hp !== null && (allowZero || hp.port > 0);
-  }, `${what}: expected "host:port" or "[ipv6]:port"`);
+  }, `expected "host:port" or "[ipv6]:port"${allowZero ? '' : ' with a port from 1 to 65535'} (${what})`);
 
 const ipv4 = z.string().refine((s) => net.isIPv4(s), 'expected a dotted IPv4 address such as 192.0.2.1');
 const ipv6 = z.string().refine((s) => net.isIPv6(s), 'expected an IPv6 address such as fd00:1::3:50');
@@ -49,6 +49,8 @@ const storeSchema = z
     /** Replicas that must acknowledge a new mapping before it is answered (WAIT). */
     waitReplicas: z.number().int().min(0).optional(),
     waitTimeoutMs: z.number().int().min(1).default(1000),
+    /** Connections for allocation transactions (WATCH state is per connection). */
+    poolSize: z.number().int().min(1).max(256).default(8),
     /** Key prefix: several gateway fleets can share a store. */
     prefix: z.string().regex(/^[A-Za-z0-9:_-]+$/, 'expected letters, digits, ":", "_" or "-"').default('egress'),
   })
@@ -124,6 +126,7 @@ export function validateEgressConfig(doc: unknown): EgressConfig {
   const ports = Array.isArray(c.nat46Ports) ? { tcp: c.nat46Ports, udp: [] } : c.nat46Ports;
   const tcpPorts = expandPorts(ports.tcp, 'nat46Ports');
   const udpPorts = expandPorts(ports.udp, 'nat46Ports.udp');
+  if (udpPorts.length) throw new EgressConfigError('nat46Ports.udp: UDP NAT46 is not implemented yet (see docs/egress.md); list TCP ports only');
   if (c.staticMappings.length > c.maxReservedStaticIps)
     throw new EgressConfigError(`staticMappings: ${c.staticMappings.length} entries but maxReservedStaticIps is ${c.maxReservedStaticIps}; raise maxReservedStaticIps`);
   if (c.maxReservedStaticIps >= subnet.size) throw new EgressConfigError(`maxReservedStaticIps: must be smaller than the subnet's ${subnet.size} addresses`);

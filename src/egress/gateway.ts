@@ -31,7 +31,7 @@ export class EgressGateway {
     readonly cfg: EgressConfig,
     private readonly opts: GatewayOptions,
   ) {
-    this.pool = new StorePool(storeOptions(cfg.store));
+    this.pool = new StorePool(storeOptions(cfg.store), cfg.store.poolSize);
     this.mappings = new MappingStore(cfg, this.pool, this.metrics);
   }
 
