@@ -98,37 +98,50 @@ export class Dns46 implements DnsAnswerer {
   async listen(): Promise<{ host: string; port: number }[]> {
     const bound: { host: string; port: number }[] = [];
     for (const { host, port } of this.cfg.dnsListen) {
-      const udp = dgram.createSocket({ type: net.isIPv6(host) ? 'udp6' : 'udp4', reuseAddr: false });
-      await new Promise<void>((resolve, reject) => {
-        udp.once('error', reject);
-        udp.bind(port, host, () => {
-          udp.off('error', reject);
-          resolve();
-        });
-      }).catch((e: NodeJS.ErrnoException) => {
-        throw new Error(`dnsListen ${host}:${port}: cannot listen on UDP: ${e.code ?? e.message}`);
-      });
-      const actual = udp.address().port;
-      udp.on('error', (err) => log('warn', 'egress DNS UDP socket error', { error: err.message }));
-      udp.on('message', (msg, rinfo) => this.onUdp(udp, msg, rinfo));
-      this.udpSockets.push(udp);
-      const tcp = net.createServer((s) => this.onTcp(s));
-      await new Promise<void>((resolve, reject) => {
-        tcp.once('error', reject);
-        tcp.listen({ host, port: actual }, () => {
-          tcp.off('error', reject);
-          resolve();
-        });
-      }).catch((e: NodeJS.ErrnoException) => {
-        throw new Error(`dnsListen ${host}:${actual}: cannot listen on TCP: ${e.code ?? e.message}`);
-      });
-      this.tcpServers.push(tcp);
-      bound.push({ host, port: actual });
-      log('info', 'egress DNS listening', { host, port: actual });
+      // Port 0 (tests): the UDP port the kernel picks may be taken for TCP; pick again then.
+      for (let attempt = 0; ; attempt++) {
+        try {
+          bound.push(await this.listenOne(host, port));
+          break;
+        } catch (e) {
+          if (port !== 0 || attempt >= 10 || !/EADDRINUSE/.test((e as Error).message)) throw e;
+        }
+      }
     }
     this.sweepTimer = setInterval(() => this.sweep(), 10_000);
     this.sweepTimer.unref();
     return bound;
+  }
+
+  private async listenOne(host: string, port: number): Promise<{ host: string; port: number }> {
+    const udp = dgram.createSocket({ type: net.isIPv6(host) ? 'udp6' : 'udp4', reuseAddr: false });
+    await new Promise<void>((resolve, reject) => {
+      udp.once('error', reject);
+      udp.bind(port, host, () => {
+        udp.off('error', reject);
+        resolve();
+      });
+    }).catch((e: NodeJS.ErrnoException) => {
+      throw new Error(`dnsListen ${host}:${port}: cannot listen on UDP: ${e.code ?? e.message}`);
+    });
+    const actual = udp.address().port;
+    const tcp = net.createServer((s) => this.onTcp(s));
+    await new Promise<void>((resolve, reject) => {
+      tcp.once('error', reject);
+      tcp.listen({ host, port: actual }, () => {
+        tcp.off('error', reject);
+        resolve();
+      });
+    }).catch((e: NodeJS.ErrnoException) => {
+      udp.close();
+      throw new Error(`dnsListen ${host}:${actual}: cannot listen on TCP: ${e.code ?? e.message}`);
+    });
+    udp.on('error', (err) => log('warn', 'egress DNS UDP socket error', { error: err.message }));
+    udp.on('message', (msg, rinfo) => this.onUdp(udp, msg, rinfo));
+    this.udpSockets.push(udp);
+    this.tcpServers.push(tcp);
+    log('info', 'egress DNS listening', { host, port: actual });
+    return { host, port: actual };
   }
 
   private onUdp(sock: dgram.Socket, msg: Buffer, rinfo: dgram.RemoteInfo): void {

@@ -117,6 +117,7 @@ export class StorePool {
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.all.map((c) => c.quit().catch(() => c.disconnect())));
+    // QUIT only where the store answers; a connection waiting to reconnect is just dropped.
+    await Promise.all(this.all.map((c) => (c.status === 'ready' ? c.quit().catch(() => c.disconnect()) : c.disconnect())));
   }
 }
