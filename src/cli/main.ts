@@ -20,6 +20,7 @@ const subcommands: Record<string, () => Promise<Register>> = {
   failover: async () => (await import('./failover.js')).registerFailover,
   k8s: async () => (await import('./k8s.js')).registerK8s,
   upgrade: async () => (await import('./upgrade.js')).registerUpgrade,
+  egress: async () => (await import('./egress.js')).registerEgress,
 };
 
 export async function run(argv: string[]): Promise<void> {
