@@ -22,15 +22,20 @@
  * `nocase` only A-Z fold, and an escaped byte inside a class compares case-sensitively.
  */
 export function globMatch(pattern: string, str: string, nocase = false): boolean {
-  skipLongerMatches = false;
-  return matchFrom(pattern, 0, str, 0, nocase, 0);
+  return matchFrom(pattern, 0, str, 0, nocase, 0) === MATCH;
 }
 
 /** Deepest `*` nesting tried, as Redis's stringmatchlen_impl. */
 const MAX_NESTING = 1000;
 
-/** Set when a `*` proved that the rest of the pattern matches nowhere (see above). */
-let skipLongerMatches = false;
+/** matchFrom's answers. */
+const MATCH = 1;
+const NO_MATCH = 0;
+/**
+ * No match, and a `*` proved that the rest of the pattern matches nowhere in the rest of
+ * the string: every enclosing `*` gives up too (Redis's skipLongerMatches flag).
+ */
+const NO_MATCH_ANYWHERE = -1;
 
 /** tolower() of the C locale. */
 function fold(c: number): number {
@@ -42,22 +47,26 @@ function signedByte(c: number): number {
   return c >= 128 ? c - 256 : c;
 }
 
-function matchFrom(p: string, pi: number, s: string, si: number, nocase: boolean, nesting: number): boolean {
-  if (nesting > MAX_NESTING) return false;
+function matchFrom(p: string, pi: number, s: string, si: number, nocase: boolean, nesting: number): number {
+  if (nesting > MAX_NESTING) return NO_MATCH;
   const plen = p.length;
   const slen = s.length;
   while (pi < plen && si < slen) {
     const pc = p.charCodeAt(pi);
-    if (pc === 42) {
+    if (pc !== 42 && pc !== 63 && pc !== 91 && pc !== 92) {
+      // A literal byte: the common case, first.
+      const c = s.charCodeAt(si);
+      if (pc !== c && !(nocase && fold(pc) === fold(c))) return NO_MATCH;
+      si++;
+    } else if (pc === 42) {
       // '*': a run of stars is one star; a final star matches whatever is left.
       while (pi + 1 < plen && p.charCodeAt(pi + 1) === 42) pi++;
-      if (pi + 1 === plen) return true;
+      if (pi + 1 === plen) return MATCH;
       for (; si < slen; si++) {
-        if (matchFrom(p, pi + 1, s, si, nocase, nesting + 1)) return true;
-        if (skipLongerMatches) return false;
+        const r = matchFrom(p, pi + 1, s, si, nocase, nesting + 1);
+        if (r !== NO_MATCH) return r;
       }
-      skipLongerMatches = true;
-      return false;
+      return NO_MATCH_ANYWHERE;
     } else if (pc === 63) {
       // '?'
       si++;
@@ -96,14 +105,13 @@ function matchFrom(p: string, pi: number, s: string, si: number, nocase: boolean
         pi++;
       }
       if (negate) matched = !matched;
-      if (!matched) return false;
+      if (!matched) return NO_MATCH;
       si++;
     } else {
-      // '\' escapes the next byte (a trailing one is itself); anything else is literal.
-      let lit = pc;
-      if (pc === 92 && plen - pi >= 2) lit = p.charCodeAt(++pi);
+      // '\' escapes the next byte (a trailing one is itself).
+      const lit = plen - pi >= 2 ? p.charCodeAt(++pi) : pc;
       const c = s.charCodeAt(si);
-      if (lit !== c && !(nocase && fold(lit) === fold(c))) return false;
+      if (lit !== c && !(nocase && fold(lit) === fold(c))) return NO_MATCH;
       si++;
     }
     pi++;
@@ -113,5 +121,5 @@ function matchFrom(p: string, pi: number, s: string, si: number, nocase: boolean
       break;
     }
   }
-  return pi === plen && si === slen;
+  return pi === plen && si === slen ? MATCH : NO_MATCH;
 }
