@@ -122,3 +122,49 @@ export function parseDouble(s: string, error: string = Err.NOT_FLOAT): number {
 export function is(arg: string | undefined, keyword: string): boolean {
   return arg !== undefined && arg.length === keyword.length && (arg === keyword || arg.toLowerCase() === keyword);
 }
+
+const LONG_MAX = 9223372036854775807n;
+const RANDOM_COUNT_RANGE = 'ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807';
+
+/**
+ * The count of SRANDMEMBER, ZRANDMEMBER and HRANDFIELD, checked as Redis 7.0 does
+ * (getRangeLongFromObjectOrReply with -LONG_MAX..LONG_MAX): -2^63 is out of range, 2^63
+ * is not an integer. With `paired` (WITHSCORES, WITHVALUES: two items per pick) the count
+ * must also lie within ±LONG_MAX/2, checked after the option's syntax as in Redis.
+ */
+export function parseRandomCount(s: string): bigint {
+  const big = parseI64(s);
+  if (big === null) throw new CommandError(Err.NOT_INTEGER);
+  if (big < -LONG_MAX) throw new CommandError(RANDOM_COUNT_RANGE);
+  return big;
+}
+
+export function checkPairedRandomCount(count: bigint): void {
+  if (count < -LONG_MAX / 2n || count > LONG_MAX / 2n) throw new CommandError('ERR value is out of range');
+}
+
+/**
+ * The largest reply a random pick with repetitions (a negative count) may build: 512 MB,
+ * proto-max-bulk-len's default, the largest single value a client is expected to take.
+ * Redis 7.0.15 has no bound here: `ZRANDMEMBER k -9223372036854775807` streams elements
+ * until the server runs out of memory and aborts (tried: it does). dssm answers an error
+ * instead, before it builds anything.
+ */
+export const MAX_RANDOM_REPLY_BYTES = 512 * 1024 * 1024;
+
+/**
+ * Refuse `picks` random elements when their reply would exceed MAX_RANDOM_REPLY_BYTES.
+ * `sampleBytes` is the reply size of a few elements drawn at random (`sampled` of them),
+ * so picks × average is the expected reply size.
+ */
+export function checkRandomReplySize(picks: number, sampleBytes: number, sampled: number): void {
+  const perPick = sampled > 0 ? sampleBytes / sampled : 1;
+  if (picks * Math.max(perPick, 1) > MAX_RANDOM_REPLY_BYTES) {
+    throw new CommandError(`ERR value is out of range, the reply to this count would exceed ${MAX_RANDOM_REPLY_BYTES} bytes`);
+  }
+}
+
+/** RESP bytes of a bulk string of `n` bytes ($n\r\n...\r\n), for reply size estimates. */
+export function bulkReplyBytes(n: number): number {
+  return n + 5 + String(n).length;
+}

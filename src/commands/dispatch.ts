@@ -13,6 +13,7 @@
 import { performance } from 'node:perf_hooks';
 import { CommandError, Err, unknownCommand } from '../errors.js';
 import { channels } from '../observe/events.js';
+import { ReplyTooLargeError } from '../protocol/resp-writer.js';
 import type { Client, DispatchHooks, ServerContext } from './context.js';
 import { F, type CommandSpec } from './spec.js';
 import { discardTransaction } from './transaction.js';
@@ -146,19 +147,25 @@ export class Dispatcher {
     // `start` is the clock read of execute() when nothing ran since (saves a clock read).
     if (start < 0) start = performance.now();
     let failed = false;
+    const reply = c.reply;
+    const mark = reply.mark();
+    const epoch = reply.epoch;
     try {
       spec.handler(c, argv);
     } catch (err) {
       failed = true;
+      // Whatever the handler wrote before it threw is cut out again: a half-written reply
+      // (an array header without its elements) would desynchronise the client for good.
+      const undone = reply.rollback(mark, epoch);
       if (err instanceof CommandError) {
         this.replyError(c, err.reply);
       } else {
-        // A bug, not bad input: answer, log, and keep serving everyone else.
-        this.replyError(c, `ERR internal error while executing '${spec.fullName}'`);
-        server.stats.unexpectedErrorReplies++;
-        if (channels.log.hasSubscribers) {
-          channels.log.publish({ level: 'error', msg: 'command handler failed', command: spec.fullName, err: String((err as Error)?.stack ?? err) });
-        }
+        this.unexpectedError(c, spec, err);
+      }
+      if (!undone) {
+        // Part of this reply already left (a flush inside the handler): the stream cannot be
+        // repaired, so the client is closed after what is pending.
+        c.flags.closeAfterReply = true;
       }
     } finally {
       this.depth--;
@@ -228,6 +235,26 @@ export class Dispatcher {
       error = `EXECABORT Transaction discarded because of: ${error.startsWith('ERR ') ? error.slice(4) : error}`;
     }
     this.replyError(c, error);
+  }
+
+  /**
+   * A handler threw something other than a CommandError: a bug or an exhausted resource,
+   * not bad input. The client gets an error reply, the operator a log line, INFO a count
+   * (unexpected_error_replies), and every other client keeps being served.
+   */
+  private unexpectedError(c: Client, spec: CommandSpec, err: unknown): void {
+    const tooLarge = err instanceof ReplyTooLargeError;
+    this.replyError(c, tooLarge ? `ERR reply too large for '${spec.fullName}'` : `ERR internal error while executing '${spec.fullName}'`);
+    this.server.stats.unexpectedErrorReplies++;
+    if (channels.log.hasSubscribers) {
+      channels.log.publish({
+        level: tooLarge ? 'warn' : 'error',
+        msg: tooLarge ? 'command reply too large' : 'command handler failed',
+        command: spec.fullName,
+        client: c.id,
+        err: String((err as Error)?.stack ?? err),
+      });
+    }
   }
 
   /** Reply with an error and count it by its first word (INFO errorstats). */

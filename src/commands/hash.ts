@@ -8,16 +8,15 @@ import type { Database } from '../keyspace/keyspace.js';
 import { RHash, type HashLimits } from '../keyspace/types/hash.js';
 import { formatLongDouble, ldAdd, parseLongDouble } from '../util/long-double.js';
 import { globMatch } from '../util/glob.js';
-import { is, parseI64 } from './args.js';
+import { bulkReplyBytes, checkPairedRandomCount, checkRandomReplySize, is, parseI64, parseRandomCount } from './args.js';
 import { parseScanCursor, parseScanOptions } from './collection-scan.js';
 import type { Client, ServerContext } from './context.js';
 import { defineCommand, type CommandSpec } from './spec.js';
 
 const INT64_MAX = 9223372036854775807n;
 const INT64_MIN = -9223372036854775808n;
-/** LONG_MAX, the bound of HRANDFIELD's count. */
-const LONG_MAX = 9223372036854775807n;
-export const COUNT_RANGE = 'ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807';
+/** Elements drawn to estimate the reply size of a random pick with repetitions. */
+const RANDOM_SAMPLE = 8;
 
 /** The hash at key for reading (counts hits/misses); undefined if missing; WRONGTYPE otherwise. */
 function readHash(db: Database, key: string): RHash | undefined {
@@ -241,13 +240,11 @@ function hscan(c: Client, argv: string[]): void {
 
 function hrandfield(c: Client, argv: string[]): void {
   if (argv.length >= 3) {
-    const big = parseI64(argv[2]!);
-    if (big === null) throw new CommandError(Err.NOT_INTEGER);
-    if (big < -LONG_MAX) throw new CommandError(COUNT_RANGE);
+    const big = parseRandomCount(argv[2]!);
     if (argv.length > 4 || (argv.length === 4 && !is(argv[3]!, 'withvalues'))) throw new CommandError(Err.SYNTAX);
     const withValues = argv.length === 4;
     // WITHVALUES doubles the reply, so Redis bounds the count at LONG_MAX/2.
-    if (withValues && (big < -LONG_MAX / 2n || big > LONG_MAX / 2n)) throw new CommandError('ERR value is out of range');
+    if (withValues) checkPairedRandomCount(big);
     const count = Number(big);
     return hrandfieldWithCount(c, argv[1]!, count, withValues);
   }
@@ -273,6 +270,12 @@ function hrandfieldWithCount(c: Client, key: string, count: number, withValues: 
     // Repetitions allowed: |count| independent picks.
     const n = -count;
     const slots = h.slots;
+    let sample = 0;
+    for (let i = 0; i < RANDOM_SAMPLE; i++) {
+      const slot = slots.randomSlot();
+      sample += bulkReplyBytes(keys[slot]!.length) + (withValues ? bulkReplyBytes(vals![slot]!.length) : 0);
+    }
+    checkRandomReplySize(n, sample, RANDOM_SAMPLE);
     const picks = (function* () {
       for (let i = 0; i < n; i++) yield slots.randomSlot();
     })();

@@ -8,13 +8,13 @@ import { CommandError, Err } from '../errors.js';
 import type { Database } from '../keyspace/keyspace.js';
 import { RSet } from '../keyspace/types/set.js';
 import { globMatch } from '../util/glob.js';
-import { is, parseI64, parseIntOrNull } from './args.js';
+import { bulkReplyBytes, checkRandomReplySize, is, parseI64, parseIntOrNull, parseRandomCount } from './args.js';
 import { parseScanCursor, parseScanOptions } from './collection-scan.js';
 import type { Client, ServerContext } from './context.js';
 import { defineCommand, type CommandSpec } from './spec.js';
 
-const LONG_MAX = 9223372036854775807n;
-const COUNT_RANGE = 'ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807';
+/** Elements drawn to estimate the reply size of a random pick with repetitions. */
+const RANDOM_SAMPLE = 8;
 const MUST_BE_POSITIVE = 'ERR value is out of range, must be positive';
 /** Redis's SPOP_MOVE_STRATEGY_MUL: above this ratio SPOP rebuilds the set from the rest. */
 const SPOP_MOVE_STRATEGY_MUL = 5;
@@ -170,13 +170,14 @@ function srandmember(c: Client, argv: string[]): void {
 }
 
 function srandmemberWithCount(c: Client, argv: string[]): void {
-  const big = parseI64(argv[2]!);
-  if (big === null) throw new CommandError(Err.NOT_INTEGER);
-  if (big < -LONG_MAX) throw new CommandError(COUNT_RANGE);
+  const big = parseRandomCount(argv[2]!);
   const s = readSet(c.db, argv[1]!);
   if (s === undefined || big === 0n) return c.reply.arrayHeader(0);
   if (big < 0n) {
     const n = Number(-big);
+    let sample = 0;
+    for (let i = 0; i < RANDOM_SAMPLE; i++) sample += bulkReplyBytes(s.random().length);
+    checkRandomReplySize(n, sample, RANDOM_SAMPLE);
     c.reply.arrayHeader(n);
     for (let i = 0; i < n; i++) c.reply.bulk(s.random());
     return;

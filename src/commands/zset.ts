@@ -23,7 +23,7 @@ import {
 } from '../keyspace/types/zset.js';
 import { formatDouble } from '../protocol/resp-writer.js';
 import { globMatch } from '../util/glob.js';
-import { is, parseDoubleOrNull, parseIntOrNull, parseInteger } from './args.js';
+import { bulkReplyBytes, checkPairedRandomCount, checkRandomReplySize, is, parseDoubleOrNull, parseIntOrNull, parseInteger, parseRandomCount } from './args.js';
 import { blockClient, signalKeyAsReady } from './blocking.js';
 import type { Client, ServerContext } from './context.js';
 import { defineCommand, type CommandSpec } from './spec.js';
@@ -59,6 +59,9 @@ function limitsOf(c: Client): ZSetLimits {
   }
   return limits;
 }
+
+/** Elements drawn to estimate the reply size of a random pick with repetitions. */
+const RANDOM_SAMPLE = 8;
 
 /** getLongFromObjectOrReply: an integer argument or the standard error. */
 function parseLong(s: string): number {
@@ -783,14 +786,11 @@ function zsetOpGeneric(c: Client, argv: string[], dst: string | null, numkeysIdx
 
 function zrandmember(c: Client, argv: string[]): void {
   if (argv.length >= 3) {
-    const l = parseLong(argv[2]!);
-    let withScores = false;
+    const big = parseRandomCount(argv[2]!);
     if (argv.length > 4 || (argv.length === 4 && !is(argv[3], 'withscores'))) throw new CommandError(Err.SYNTAX);
-    if (argv.length === 4) {
-      withScores = true;
-      if (l < -4611686018427387903 || l > 4611686018427387903) throw new CommandError('ERR value is out of range');
-    }
-    return zrandmemberWithCount(c, argv[1]!, l, withScores);
+    const withScores = argv.length === 4;
+    if (withScores) checkPairedRandomCount(big);
+    return zrandmemberWithCount(c, argv[1]!, Number(big), withScores);
   }
   const z = getZSet(c.db, argv[1]!, true);
   if (z === undefined) return c.reply.nil();
@@ -804,6 +804,12 @@ function zrandmemberWithCount(c: Client, key: string, l: number, withScores: boo
   const count = Math.abs(l);
   if (l < 0 || count === 1) {
     // With repetitions: every pick samples the whole set.
+    let sample = 0;
+    for (let i = 0; i < RANDOM_SAMPLE; i++) {
+      const n = z.nodeAt(Math.floor(Math.random() * size))!;
+      sample += bulkReplyBytes(n.member.length) + (withScores ? bulkReplyBytes(formatDouble(n.score).length) : 0);
+    }
+    checkRandomReplySize(count, sample, RANDOM_SAMPLE);
     rangeHeader(c, count, withScores);
     for (let i = 0; i < count; i++) {
       const n = z.nodeAt(Math.floor(Math.random() * size))!;

@@ -200,13 +200,17 @@ export class Session implements Client {
       return;
     }
     const reader = this.reader;
-    reader.feed(chunk, borrowed);
     try {
+      reader.feed(chunk, borrowed);
       if (reader.buffered > this.opts.limits.queryBufferLimit) {
         this.closeForQueryBuffer();
         return;
       }
       this.process();
+    } catch (err) {
+      // process() has its own net; this catches the reader and the flush.
+      this.failed(err);
+      this.kill('internal error');
     } finally {
       // The next read (of any connection) overwrites the shared buffer.
       if (borrowed) reader.detach();
@@ -310,11 +314,31 @@ export class Session implements Client {
           }
         }
       }
+    } catch (err) {
+      this.failed(err);
     } finally {
       this.processing = false;
     }
     this.flush();
   }
+
+  /**
+   * The safety net under one client's request handling: an exception that escaped the
+   * dispatcher (a bug outside any handler) ends this client, with an error reply where the
+   * reply stream allows one and a log line, never the process.
+   */
+  private failed(err: unknown): void {
+    this.server.stats.unexpectedErrorReplies++;
+    if (channels.log.hasSubscribers) channels.log.publish({ level: 'error', msg: 'client request handling failed', client: this.id, addr: this.addr, err: String((err as Error)?.stack ?? err) });
+    this.closeReason ||= 'internal error';
+    this.flags.closeAfterReply = true;
+    try {
+      this.reply.error('ERR internal error');
+    } catch {
+      this.reply.discard();
+    }
+  }
+
 
   /** Byte ranges of pushes written while a command runs quietly (see executeQuietly). */
   private quietPushes: number[] | null = null;

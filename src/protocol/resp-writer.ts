@@ -11,6 +11,8 @@
  * `$-1` (or `*-1` for a null array), booleans become 1/0 integers.
  */
 
+import { constants } from 'node:buffer';
+
 const CRLF = '\r\n';
 const OK = Buffer.from('+OK\r\n');
 const NULL_BULK = Buffer.from('$-1\r\n');
@@ -32,7 +34,7 @@ for (let i = -1; i <= 1024; i++) SMALL_INTS.push(Buffer.from(`:${i}\r\n`));
 const SHORT = 32;
 
 /**
- * Write `n` (an integer, 0 <= n < 2^31: a length or count) in decimal at `pos` followed by
+ * Write `n` (an integer, 0 <= n < 2^31: a length or count; callers check larger ones) in decimal at `pos` followed by
  * CRLF; returns the position after it. The caller has ensured room for 12 bytes.
  */
 export function putLength(out: Buffer, pos: number, n: number): number {
@@ -54,6 +56,20 @@ export function putLength(out: Buffer, pos: number, n: number): number {
 }
 
 const INITIAL = 1024;
+/**
+ * The most one connection's pending replies may hold: what a Node Buffer can hold. A reply
+ * that would grow past it throws ReplyTooLargeError before anything is allocated; the
+ * dispatcher then rolls the client's replies back to where the command started.
+ */
+export const MAX_PENDING_REPLY_BYTES = constants.MAX_LENGTH;
+
+/** Thrown by the writer when a reply would not fit in MAX_PENDING_REPLY_BYTES. */
+export class ReplyTooLargeError extends Error {
+  constructor(readonly requested: number) {
+    super(`reply too large: ${requested} bytes pending`);
+    this.name = 'ReplyTooLargeError';
+  }
+}
 /** Buffers larger than this are handed to the socket rather than kept for reuse. */
 const KEEP_MAX = 64 * 1024;
 
@@ -62,6 +78,13 @@ export class ReplyWriter {
   proto: 2 | 3 = 2;
   private out: Buffer = Buffer.allocUnsafe(INITIAL);
   private len = 0;
+  /** Counts take()/takeView()/discard(): a mark is only valid within the same epoch. */
+  private taken = 0;
+
+  /** Changes whenever pending bytes leave the writer (see rollback). */
+  get epoch(): number {
+    return this.taken;
+  }
 
   /** Bytes waiting to be flushed. */
   get pendingBytes(): number {
@@ -81,6 +104,7 @@ export class ReplyWriter {
     const len = this.len;
     if (len === 0) return null;
     this.len = 0;
+    this.taken++;
     if (this.out.length > KEEP_MAX) {
       const b = this.out.subarray(0, len);
       this.out = Buffer.allocUnsafe(INITIAL);
@@ -99,6 +123,7 @@ export class ReplyWriter {
     const len = this.len;
     if (len === 0) return null;
     this.len = 0;
+    this.taken++;
     return this.out.subarray(0, len);
   }
 
@@ -114,6 +139,7 @@ export class ReplyWriter {
   /** Drop everything not yet flushed (CLIENT REPLY OFF/SKIP). */
   discard(): void {
     this.len = 0;
+    this.taken++;
   }
 
   /** Mark where a reply starts, so it can be cut out again (for CLIENT REPLY SKIP). */
@@ -125,10 +151,23 @@ export class ReplyWriter {
     if (mark < this.len) this.len = mark;
   }
 
+  /**
+   * Cut the pending replies back to `mark`, taken with mark() in `epoch`. Returns false
+   * when bytes written since the mark already left the writer (the reply cannot be undone).
+   */
+  rollback(mark: number, epoch: number): boolean {
+    if (epoch !== this.taken) return false;
+    this.truncate(mark);
+    return true;
+  }
+
   private ensure(n: number): void {
-    if (this.len + n <= this.out.length) return;
+    const need = this.len + n;
+    if (need <= this.out.length) return;
+    if (need > MAX_PENDING_REPLY_BYTES) throw new ReplyTooLargeError(need);
     let size = this.out.length * 2;
-    while (size < this.len + n) size *= 2;
+    while (size < need) size *= 2;
+    if (size > MAX_PENDING_REPLY_BYTES) size = MAX_PENDING_REPLY_BYTES;
     const next = Buffer.allocUnsafe(size);
     this.out.copy(next, 0, 0, this.len);
     this.out = next;
@@ -245,6 +284,7 @@ export class ReplyWriter {
 
   arrayHeader(n: number): void {
     if (n === 0) return this.raw(EMPTY_ARRAY);
+    if (n > 0x7fffffff) return this.ascii('*' + n + CRLF); // beyond putLength's int32 arithmetic
     this.ensure(16);
     this.out[this.len] = 42; // '*'
     this.len = putLength(this.out, this.len + 1, n);
