@@ -14,7 +14,6 @@
  * per request of each server, and the ratio of requests/s to redis-server's.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { command, geomean, median, requireTool, startDssm, startRedis, cpuTime, type Served } from './common.js';
 
 interface Opts {

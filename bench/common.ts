@@ -95,11 +95,10 @@ export async function startDssm(nodeArgs: string[] = [], dist?: string): Promise
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'dssm-bench-'));
   const entry = dist === undefined ? join(ROOT, 'bin', 'dssm.js') : join(ROOT, 'bench', 'launch.mjs');
-  const proc = spawn(
-    process.execPath,
-    [...nodeArgs, entry, 'server', '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--loglevel', 'warning'],
-    { stdio: ['ignore', 'ignore', 'inherit'], env: dist === undefined ? process.env : { ...process.env, DSSM_DIST: dist } },
-  );
+  const proc = spawn(process.execPath, [...nodeArgs, entry, 'server', '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--loglevel', 'warning'], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: dist === undefined ? process.env : { ...process.env, DSSM_DIST: dist },
+  });
   await waitPing(port, proc);
   return { name: 'dssm', port, pid: proc.pid!, proc, stop: stopper(proc, dir) };
 }

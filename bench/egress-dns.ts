@@ -24,7 +24,9 @@ const ROUNDS = arg('rounds', 2);
 
 function dnsperf(port: number, file: string, seconds: number, passes = 0): Promise<{ qps: number; lost: number; sent: number }> {
   return new Promise((resolve, reject) => {
-    const p = spawn('dnsperf', ['-s', '127.0.0.1', '-p', String(port), '-d', file, ...(passes ? ['-n', String(passes)] : ['-l', String(seconds)]), '-c', '4', '-q', '64'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn('dnsperf', ['-s', '127.0.0.1', '-p', String(port), '-d', file, ...(passes ? ['-n', String(passes)] : ['-l', String(seconds)]), '-c', '4', '-q', '64'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     p.stdout.on('data', (d) => (out += d));
     p.stderr.on('data', (d) => (out += d));
@@ -52,7 +54,15 @@ async function main(): Promise<void> {
   const cfgFile = join(dir, 'egress.yaml');
   writeFileSync(
     cfgFile,
-    [`store: { url: "redis://127.0.0.1:${store.port}" }`, 'dnsNat46Ipv4Subnet: 10.46.0.0/16', `nameServerList: ["127.0.0.1:${unbound.port}"]`, `dnsListen: ["127.0.0.1:${gwPort}"]`, 'maxDNS46TTL: 3600', 'logLevel: warn', ''].join('\n'),
+    [
+      `store: { url: "redis://127.0.0.1:${store.port}" }`,
+      'dnsNat46Ipv4Subnet: 10.46.0.0/16',
+      `nameServerList: ["127.0.0.1:${unbound.port}"]`,
+      `dnsListen: ["127.0.0.1:${gwPort}"]`,
+      'maxDNS46TTL: 3600',
+      'logLevel: warn',
+      '',
+    ].join('\n'),
   );
   const gw = spawn(process.execPath, [join(ROOT, 'bin', 'dssm.js'), 'egress', '--config', cfgFile, '--dns-only'], { stdio: ['ignore', 'ignore', 'inherit'] });
   const queryFile = join(dir, 'queries.txt');

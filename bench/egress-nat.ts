@@ -96,7 +96,9 @@ async function inner(): Promise<void> {
     );
     procs.push(service);
     await waitFor(service, /ready/);
-    const store = spawn(process.execPath, [join(ROOT, 'bin', 'dssm.js'), 'server', '--port', String(STORE), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const store = spawn(process.execPath, [join(ROOT, 'bin', 'dssm.js'), 'server', '--port', String(STORE), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     procs.push(store);
     await waitFor(store, /Ready to accept/);
     const cfg = join(dir, 'egress.yaml');

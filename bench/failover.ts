@@ -101,7 +101,13 @@ async function agreedPrimary(sentinelPorts: number[], notPort: number): Promise<
 async function startDssmSentinel(masterPort: number, dir: string): Promise<SentinelProc> {
   const port = await freePort();
   const file = join(dir, `sentinel-dssm-${port}.conf`);
-  const lines = [`port ${port}`, 'bind 127.0.0.1', `sentinel monitor ${MASTER_NAME} 127.0.0.1 ${masterPort} 2`, `sentinel down-after-milliseconds ${MASTER_NAME} 1000`, `sentinel failover-timeout ${MASTER_NAME} 4000`];
+  const lines = [
+    `port ${port}`,
+    'bind 127.0.0.1',
+    `sentinel monitor ${MASTER_NAME} 127.0.0.1 ${masterPort} 2`,
+    `sentinel down-after-milliseconds ${MASTER_NAME} 1000`,
+    `sentinel failover-timeout ${MASTER_NAME} 4000`,
+  ];
   writeFileSync(file, lines.join('\n') + '\n');
   const proc = spawn(process.execPath, [join(ROOT, 'bin', 'dssm.js'), 'sentinel', file], { stdio: 'ignore', env: { ...process.env, DSSM_LOG_LEVEL: 'warn' } });
   await waitForPort(port, 30000);
@@ -185,7 +191,8 @@ async function oneTrial(kind: Kind, scenario: Scenario, withWriter: boolean): Pr
   let redis: Redis | null = null;
   let writer: Writer | null = null;
   try {
-    for (let i = 0; i < 3; i++) sentinels.push(kind === 'redis' ? await startSentinelProcess('redis', dep.port, dep.dir, { downAfter: 1000, failoverTimeout: 4000 }) : await startDssmSentinel(dep.port, dep.dir));
+    for (let i = 0; i < 3; i++)
+      sentinels.push(kind === 'redis' ? await startSentinelProcess('redis', dep.port, dep.dir, { downAfter: 1000, failoverTimeout: 4000 }) : await startDssmSentinel(dep.port, dep.dir));
     const sports = sentinels.map((s) => s.port);
     await waitForDiscovery(sports, 2);
     if (withWriter) {

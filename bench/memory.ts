@@ -142,7 +142,9 @@ async function main(): Promise<void> {
   console.log(`${'server'.padEnd(8)}${'RSS before'.padStart(14)}${'RSS after'.padStart(14)}${'RSS B/key'.padStart(12)}${'used_memory B/key'.padStart(20)}${'dbsize'.padStart(10)}`);
   for (const m of results) {
     const mb = (b: number) => `${(b / 1048576).toFixed(1)} MB`;
-    console.log(`${m.server.padEnd(8)}${mb(m.rssBefore).padStart(14)}${mb(m.rssAfter).padStart(14)}${m.rssPerKey.toFixed(1).padStart(12)}${m.usedPerKey.toFixed(1).padStart(20)}${String(m.dbsize).padStart(10)}`);
+    console.log(
+      `${m.server.padEnd(8)}${mb(m.rssBefore).padStart(14)}${mb(m.rssAfter).padStart(14)}${m.rssPerKey.toFixed(1).padStart(12)}${m.usedPerKey.toFixed(1).padStart(20)}${String(m.dbsize).padStart(10)}`,
+    );
   }
   const ratio = d.rssPerKey / r.rssPerKey;
   console.log(`RSS per key dssm/redis: ${ratio.toFixed(2)} (bar <= 2: ${ratio <= 2 ? 'met' : 'NOT met'})`);

@@ -373,7 +373,8 @@ async function throughputBench(o: Opts): Promise<TpRow[]> {
     // Warm-up (dssm's JIT), then measure alternating plain / aof.
     for (const kind of ['dssm', 'redis'] as Kind[]) {
       for (const p of [servers[kind].plain, servers[kind].aof]) {
-        for (const pl of [1, 16]) spawnSync('redis-benchmark', ['-h', '127.0.0.1', '-p', String(p.port), '-c', '50', '-n', String(Math.min(o.n, 50_000)), '-P', String(pl), '-t', tests.join(','), '-q'], { stdio: 'ignore' });
+        for (const pl of [1, 16])
+          spawnSync('redis-benchmark', ['-h', '127.0.0.1', '-p', String(p.port), '-c', '50', '-n', String(Math.min(o.n, 50_000)), '-P', String(pl), '-t', tests.join(','), '-q'], { stdio: 'ignore' });
         await command(p.port, ['FLUSHALL']);
       }
     }
@@ -417,7 +418,9 @@ async function main(): Promise<void> {
       console.log(`(a) load time, ${o.keys} keys (${o.keys - Math.floor(o.keys / 20)} strings, ${Math.floor(o.keys / 20)} aggregates of 10), ${o.rounds} restart(s) each`);
       const dataset = await writeDataset(work, o.keys);
       const all = await loadBench(dataset, o.keys, o.rounds);
-      console.log(`\n${'mode'.padEnd(14)}${'dssm ready ms'.padStart(15)}${'redis ready ms'.padStart(16)}${'ratio'.padStart(8)}${'dssm log ms'.padStart(13)}${'redis log ms'.padStart(14)}${'ratio'.padStart(8)}${'dssm MB'.padStart(9)}${'redis MB'.padStart(10)}`);
+      console.log(
+        `\n${'mode'.padEnd(14)}${'dssm ready ms'.padStart(15)}${'redis ready ms'.padStart(16)}${'ratio'.padStart(8)}${'dssm log ms'.padStart(13)}${'redis log ms'.padStart(14)}${'ratio'.padStart(8)}${'dssm MB'.padStart(9)}${'redis MB'.padStart(10)}`,
+      );
       const table = [];
       for (const mode of MODES) {
         const d = all.find((r) => r.kind === 'dssm' && r.mode === mode)!;

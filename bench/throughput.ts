@@ -17,7 +17,7 @@
  * latency ratios. Results also go to bench/results/throughput-<time>.json.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkBuild, command, ensureResults, geomean, median, requireTool, RESULTS, stamp, startDssm, startRedis, cpuTime, type Served } from './common.js';
 
@@ -82,8 +82,7 @@ function parseOpts(argv: string[]): Opts {
     else if (a === '--config') {
       const [name, ...rest] = v().split(' ');
       o.config.push([name!, rest.join(' ')]);
-    }
-    else throw new Error(`unknown option ${a}`);
+    } else throw new Error(`unknown option ${a}`);
   }
   return o;
 }
@@ -150,7 +149,9 @@ async function main(): Promise<void> {
     if (o.warmup) {
       for (const s of servers) {
         for (const p of o.pipelines) {
-          spawnSync('redis-benchmark', ['-h', '127.0.0.1', '-p', String(s.port), '-c', String(o.clients), '-n', String(Math.min(o.n, 50000)), '-P', String(p), '-t', tests.join(','), '-q'], { stdio: 'ignore' });
+          spawnSync('redis-benchmark', ['-h', '127.0.0.1', '-p', String(s.port), '-c', String(o.clients), '-n', String(Math.min(o.n, 50000)), '-P', String(p), '-t', tests.join(','), '-q'], {
+            stdio: 'ignore',
+          });
         }
       }
     }
@@ -173,7 +174,9 @@ async function main(): Promise<void> {
 
     for (const pipeline of o.pipelines) {
       console.log(`\n-P ${pipeline}`);
-      console.log(`${'test'.padEnd(12)}${'dssm rps'.padStart(12)}${'redis rps'.padStart(12)}${'ratio'.padStart(8)}${'p50 dssm'.padStart(10)}${'p50 redis'.padStart(10)}${'p50 ratio'.padStart(10)}${'cpu us/op d'.padStart(12)}${'r'.padStart(6)}`);
+      console.log(
+        `${'test'.padEnd(12)}${'dssm rps'.padStart(12)}${'redis rps'.padStart(12)}${'ratio'.padStart(8)}${'p50 dssm'.padStart(10)}${'p50 redis'.padStart(10)}${'p50 ratio'.padStart(10)}${'cpu us/op d'.padStart(12)}${'r'.padStart(6)}`,
+      );
       for (const test of tests) {
         const samples: Record<'dssm' | 'redis', Sample[]> = { dssm: [], redis: [] };
         for (let r = 0; r < o.rounds; r++) {
@@ -208,10 +211,7 @@ async function main(): Promise<void> {
 
     ensureResults();
     const file = join(RESULTS, `throughput-${stamp()}.json`);
-    writeFileSync(
-      file,
-      JSON.stringify({ date: new Date().toISOString(), options: o, skipped, node: process.version, results, summary }, null, 2) + '\n',
-    );
+    writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), options: o, skipped, node: process.version, results, summary }, null, 2) + '\n');
     console.log(`\nwritten ${file}`);
   } finally {
     for (const s of servers) await s.stop();

@@ -65,7 +65,27 @@ async function main(): Promise<void> {
   const [dPort, dTls, rPort, rTls] = [await freePort(), await freePort(), await freePort(), await freePort()];
   const dssm = spawn(
     process.execPath,
-    ['--import', 'tsx', '-e', `import { run } from ${JSON.stringify(path.join(ROOT, 'src', 'cli', 'main.ts'))}; await run(process.argv);`, 'dssm', 'server', '--port', String(dPort), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--tls-port', String(dTls), ...tlsArgs],
+    [
+      '--import',
+      'tsx',
+      '-e',
+      `import { run } from ${JSON.stringify(path.join(ROOT, 'src', 'cli', 'main.ts'))}; await run(process.argv);`,
+      'dssm',
+      'server',
+      '--port',
+      String(dPort),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      dir,
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--tls-port',
+      String(dTls),
+      ...tlsArgs,
+    ],
     { stdio: ['ignore', 'ignore', 'inherit'] },
   );
   const redis = spawn('redis-server', ['--port', String(rPort), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--tls-port', String(rTls), ...tlsArgs], { stdio: 'ignore' });
@@ -73,7 +93,29 @@ async function main(): Promise<void> {
     await Promise.all([waitPing(dPort, dssm), waitPing(rPort, redis)]);
     const results: Record<string, Record<string, { dssm: number[]; redis: number[] }>> = {};
     const bench = (port: number, test: string, p: number): number => {
-      const args = ['--tls', '--cacert', files.ca, '--cert', files.ccert, '--key', files.ckey, '-h', '127.0.0.1', '-p', String(port), '-c', String(o.clients), '-n', String(o.n), '-P', String(p), '-t', test, '--csv', '-q'];
+      const args = [
+        '--tls',
+        '--cacert',
+        files.ca,
+        '--cert',
+        files.ccert,
+        '--key',
+        files.ckey,
+        '-h',
+        '127.0.0.1',
+        '-p',
+        String(port),
+        '-c',
+        String(o.clients),
+        '-n',
+        String(o.n),
+        '-P',
+        String(p),
+        '-t',
+        test,
+        '--csv',
+        '-q',
+      ];
       const r = spawnSync('redis-benchmark', args, { encoding: 'utf8' });
       const line = r.stdout.split('\n').find((l) => l.startsWith(`"${test.toUpperCase()}"`));
       if (!line) throw new Error(`redis-benchmark gave no result: ${r.stdout} ${r.stderr}`);
@@ -90,7 +132,9 @@ async function main(): Promise<void> {
         const med = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
         const d = med(e.dssm);
         const r = med(e.redis);
-        console.log(`-P ${String(p).padEnd(3)} ${t.padEnd(5)} dssm ${d.toFixed(0).padStart(8)} rps   redis ${r.toFixed(0).padStart(8)} rps   ratio ${(d / r).toFixed(3)}   (dssm ${e.dssm.join(' ')}; redis ${e.redis.join(' ')})`);
+        console.log(
+          `-P ${String(p).padEnd(3)} ${t.padEnd(5)} dssm ${d.toFixed(0).padStart(8)} rps   redis ${r.toFixed(0).padStart(8)} rps   ratio ${(d / r).toFixed(3)}   (dssm ${e.dssm.join(' ')}; redis ${e.redis.join(' ')})`,
+        );
       }
     }
     ensureResults();

@@ -93,10 +93,14 @@ async function startDssmServer(): Promise<Server> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'bench-dssm-'));
   const launcher = `const { run } = await import(${JSON.stringify(join(ROOT, 'src/cli/main.ts'))}); await run(['node', 'dssm', ...process.argv.slice(1)]);`;
-  const proc = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', launcher, 'server', '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], {
-    cwd: ROOT,
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const proc = spawn(
+    process.execPath,
+    ['--import', 'tsx', '--input-type=module', '-e', launcher, 'server', '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
   await waitForPort(port, 60_000);
   return { name: 'dssm', port, proc, stop: () => (proc.kill('SIGKILL'), rmSync(dir, { recursive: true, force: true })) };
 }
@@ -195,7 +199,9 @@ async function main(): Promise<void> {
     const r50 = d.p50 / r.p50;
     const r99 = d.p99 / r.p99;
     worst = Math.max(worst, r50, r99);
-    console.log(`${pad(op.name, 20)} ${pad(d.p50.toFixed(1), 10)} ${pad(r.p50.toFixed(1), 10)} ${pad(r50.toFixed(2) + '×', 7)} ${pad(d.p99.toFixed(1), 10)} ${pad(r.p99.toFixed(1), 10)} ${pad(r99.toFixed(2) + '×', 7)}`);
+    console.log(
+      `${pad(op.name, 20)} ${pad(d.p50.toFixed(1), 10)} ${pad(r.p50.toFixed(1), 10)} ${pad(r50.toFixed(2) + '×', 7)} ${pad(d.p99.toFixed(1), 10)} ${pad(r.p99.toFixed(1), 10)} ${pad(r99.toFixed(2) + '×', 7)}`,
+    );
   }
   console.log(`\nworst ratio ${worst.toFixed(2)}× (bar: within 3×) → ${worst <= 3 ? 'PASS' : 'FAIL'}`);
 }

@@ -21,7 +21,22 @@ import { installOpenFilesLimit } from './net/fd-limit.js';
 
 type Installer = (node: NodeHost) => void;
 
-const installers: Installer[] = [installLatency, installSlowlog, installDebugGuard, installCoreInfo, installOpenFilesLimit, installOutputLimits, installBlocking, installPubSub, installTransactions, installPersistence, installSecurity, installReplication, installMaxmemory, installMetrics];
+const installers: Installer[] = [
+  installLatency,
+  installSlowlog,
+  installDebugGuard,
+  installCoreInfo,
+  installOpenFilesLimit,
+  installOutputLimits,
+  installBlocking,
+  installPubSub,
+  installTransactions,
+  installPersistence,
+  installSecurity,
+  installReplication,
+  installMaxmemory,
+  installMetrics,
+];
 
 export function installServerFeatures(node: NodeHost): void {
   for (const install of installers) install(node);

@@ -12,15 +12,7 @@ import { buildCommandTable } from './commands/table.js';
 import { persistenceCommands } from './persistence/commands.js';
 import { replicationCommands } from './replication/commands.js';
 import { aclCommands } from './security/acl-commands.js';
-import type {
-  Client,
-  ClientRegistry,
-  InfoSection,
-  NotifyClass,
-  PropagationSink,
-  ServerExtensions,
-  ServerStats,
-} from './commands/context.js';
+import type { Client, ClientRegistry, InfoSection, NotifyClass, PropagationSink, ServerExtensions, ServerStats } from './commands/context.js';
 import type { ConfigStore } from './config/store.js';
 import type { NodeHost, ShutdownOptions } from './commands/host.js';
 import { Session } from './net/session.js';
@@ -110,16 +102,15 @@ export class DataNode implements NodeHost {
     config.watch('proto-max-bulk-len', (v) => (this.limits.maxBulkLen = Number(v)));
     config.watch('client-query-buffer-limit', (v) => (this.limits.queryBufferLimit = Number(v)));
     config.watch('notify-keyspace-events', (v) => (this.notifyFlags = v));
-    const node = this;
     this.clients = {
       all: () => this.sessions.values(),
       get: (id) => this.sessions.get(id),
       count: () => this.sessions.size,
       pause: (untilMs, writesOnly) => {
-        node.pausedUntil = Math.max(node.pausedUntil, untilMs);
-        node.pauseWritesOnly = writesOnly;
+        this.pausedUntil = Math.max(this.pausedUntil, untilMs);
+        this.pauseWritesOnly = writesOnly;
       },
-      unpause: () => node.unpause(),
+      unpause: () => this.unpause(),
     };
     // Connectionless internal clients (AOF replay, replication stream) have negative ids
     // and are the ones doing the loading.
@@ -167,12 +158,18 @@ export class DataNode implements NodeHost {
       socket.end('-ERR max number of clients reached\r\n', () => socket.destroy());
       return null;
     }
-    const session = new Session(socket, this, this.dispatch, {
-      limits: this.limits,
-      authRequired: () => this.authRequired(),
-      isPaused: (c) => this.isPaused(c),
-      onClose: (c) => this.onSessionClosed(c),
-    }, tls);
+    const session = new Session(
+      socket,
+      this,
+      this.dispatch,
+      {
+        limits: this.limits,
+        authRequired: () => this.authRequired(),
+        isPaused: (c) => this.isPaused(c),
+        onClose: (c) => this.onSessionClosed(c),
+      },
+      tls,
+    );
     if (this.config.get('protected-mode') === 'yes' && !this.authRequired() && !session.local) {
       socket.end(PROTECTED_MODE_DENIED);
       return null;

@@ -63,7 +63,7 @@ export function registerEgress(program: Command): void {
     .argument('<action>', 'list, get or delete')
     .argument('[addr]', 'the IPv4 (in the subnet) or IPv6 address')
     .action(async (action: string, addr: string | undefined, o: { config?: string; json?: boolean }, cmd: Command) => {
-      const file = o.config ?? (cmd.parent?.opts() as { config?: string }).config ?? 'egress.yaml';
+      const file = o.config ?? (cmd.parent?.opts() as { config?: string } | undefined)?.config ?? 'egress.yaml';
       if (!['list', 'get', 'delete'].includes(action)) {
         process.stderr.write(`dssm egress mappings: unknown action '${action}' (expected list, get ADDR or delete ADDR)\n`);
         process.exitCode = 2;

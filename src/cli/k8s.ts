@@ -25,10 +25,7 @@ function roleOf(s: string): Role {
 
 /** The text that says which Secret key is mounted where (printed at the top of the stream). */
 function header(release: string, namespace: string, tls: boolean, certs: string, keys: string): string {
-  const lines = [
-    `# dssm ${release} in namespace ${namespace}, rendered by \`dssm k8s render\`.`,
-    '# Apply with: kubectl apply -f <this file>',
-  ];
+  const lines = [`# dssm ${release} in namespace ${namespace}, rendered by \`dssm k8s render\`.`, '# Apply with: kubectl apply -f <this file>'];
   if (tls) {
     lines.push(
       `# TLS: Secret ${certs} (written by \`dssm certs\`) is mounted at ${MOUNTS.certs}:`,
@@ -48,6 +45,7 @@ function header(release: string, namespace: string, tls: boolean, certs: string,
  * Run one of the in-pod commands: the runtime module loads only here, and an error ends the
  * process with status 1 and the message, which the kubelet shows in the pod's events.
  */
+// biome-ignore lint/suspicious/noConfusingVoidType: an in-pod command either decides the exit status or lets the process run on
 async function inPod(what: string, fn: (rt: typeof import('../k8s/runtime.js')) => Promise<boolean | void>): Promise<void> {
   try {
     const ok = await fn(await import('../k8s/runtime.js'));
@@ -69,7 +67,8 @@ export function registerK8s(program: Command): void {
     .option('--namespace <ns>', 'namespace of every object', 'default')
     .action((o: { values?: string; release: string; namespace: string }) => {
       try {
-        if (!/^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(o.release) || o.release.length > 40) throw new ValuesError(`--release '${o.release}': expected a DNS label of at most 40 characters (lower-case letters, digits, -)`);
+        if (!/^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(o.release) || o.release.length > 40)
+          throw new ValuesError(`--release '${o.release}': expected a DNS label of at most 40 characters (lower-case letters, digits, -)`);
         if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(o.namespace) || o.namespace.length > 63) throw new ValuesError(`--namespace '${o.namespace}': expected a DNS label`);
         const v = parseValues(o.values ? readFileSync(o.values, 'utf8') : '', o.values ?? 'values');
         const objects = renderObjects(v, { release: o.release, namespace: o.namespace });

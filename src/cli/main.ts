@@ -25,10 +25,7 @@ const subcommands: Record<string, () => Promise<Register>> = {
 
 export async function run(argv: string[]): Promise<void> {
   const program = new Command();
-  program
-    .name('dssm')
-    .description('Session-state store for service proxies: Redis-compatible data nodes, sentinels and mutual TLS')
-    .version(DSSM_VERSION);
+  program.name('dssm').description('Session-state store for service proxies: Redis-compatible data nodes, sentinels and mutual TLS').version(DSSM_VERSION);
   const wanted = argv[2];
   const load = wanted !== undefined && Object.hasOwn(subcommands, wanted) ? [subcommands[wanted]!] : Object.values(subcommands);
   for (const register of await Promise.all(load.map((l) => l()))) register(program);

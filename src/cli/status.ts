@@ -56,7 +56,7 @@ export function registerStatus(program: Command): void {
   targetOptions(program.command('status').description('Show the topology (primary, replicas, offsets, lag, sentinels, epoch) through the sentinels'))
     .option('--json', 'print JSON')
     .action(async (o: TargetOptions & { json?: boolean }) => {
-      let target;
+      let target: ReturnType<typeof resolveTarget>;
       try {
         target = resolveTarget(o);
       } catch (e) {

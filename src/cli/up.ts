@@ -60,7 +60,10 @@ export function registerUp(program: Command): void {
     .option('--sync-replicas <n>', 'synchronous mode: a write is acknowledged once n replicas have it')
     .option('--master-name <name>', `the name the sentinels monitor (default ${DEFAULT_MASTER_NAME})`)
     .option('--down-after <ms>', 'sentinel down-after-milliseconds (default 1000)')
-    .option('--metrics-port <port>', `first Prometheus /metrics port: data nodes on port..port+2, sentinels on port+${SENTINEL_METRICS_OFFSET}..port+${SENTINEL_METRICS_OFFSET + 2} (default ${DEFAULT_METRICS_PORT})`)
+    .option(
+      '--metrics-port <port>',
+      `first Prometheus /metrics port: data nodes on port..port+2, sentinels on port+${SENTINEL_METRICS_OFFSET}..port+${SENTINEL_METRICS_OFFSET + 2} (default ${DEFAULT_METRICS_PORT})`,
+    )
     .option('--no-metrics', 'no /metrics endpoints')
     .option('--json', 'print JSON lines of status changes even on a terminal')
     .option('--interval <ms>', 'status refresh period', '1000')
@@ -84,8 +87,7 @@ function settingsFor(o: UpOptions, l: Layout): UpSettings {
   const masterName = o.masterName ?? prev?.masterName ?? DEFAULT_MASTER_NAME;
   if (prev && (prev.basePort !== basePort || prev.sentinelPort !== sentinelPort || prev.masterName !== masterName)) {
     throw new Error(
-      `${l.dir} holds a deployment on ports ${prev.basePort}/${prev.sentinelPort} (master name ${prev.masterName}); ` +
-        'the sentinels remember those addresses. Use the same ports, or another --dir.',
+      `${l.dir} holds a deployment on ports ${prev.basePort}/${prev.sentinelPort} (master name ${prev.masterName}); ` + 'the sentinels remember those addresses. Use the same ports, or another --dir.',
     );
   }
   if (prev && prev.tls !== o.tls) throw new Error(`${l.dir} holds a deployment with TLS ${prev.tls ? 'on' : 'off'}; ${prev.tls ? 'drop --no-tls' : 'add --no-tls'}, or use another --dir.`);
@@ -114,11 +116,7 @@ function portFree(port: number): Promise<boolean> {
 
 function sentinelConfText(l: Layout, s: UpSettings, i: number, primary: Addr): string {
   const port = s.sentinelPort + i;
-  const lines = [
-    '# Written by `dssm up` on first run; the sentinel rewrites it (current primary, epochs, peers).',
-    `bind ${HOST}`,
-    `dir ${JSON.stringify(l.sentinelDir(i))}`,
-  ];
+  const lines = ['# Written by `dssm up` on first run; the sentinel rewrites it (current primary, epochs, peers).', `bind ${HOST}`, `dir ${JSON.stringify(l.sentinelDir(i))}`];
   if (s.tls) {
     lines.push(`tls-cert-file ${JSON.stringify(l.tls.cert)}`, `tls-key-file ${JSON.stringify(l.tls.key)}`, `tls-ca-cert-file ${JSON.stringify(l.tls.ca)}`, 'tls-replication yes');
     if (s.sentinelTls) lines.push('port 0', `tls-port ${port}`, 'tls-auth-clients yes');
@@ -166,7 +164,9 @@ function connectHelp(l: Layout, s: UpSettings): string {
   const tlsFlags = `--tls --cacert ${rel(l.tls.ca)} --cert ${rel(l.tls.clientCert)} --key ${rel(l.tls.clientKey)}`;
   const sFlags = s.sentinelTls ? tlsFlags + ' ' : '';
   const nFlags = s.tls ? tlsFlags + ' ' : '';
-  let out = `\ndssm is up: data nodes ${HOST}:${s.basePort}-${s.basePort + 2}, sentinels ${HOST}:${sp}-${sp + 2} (master name ${s.masterName}), ` + `TLS ${s.tls ? (s.sentinelTls ? 'on' : 'on for data nodes (sentinels on plain TCP)') : 'off'}, data in ${l.dir}\n\n`;
+  let out =
+    `\ndssm is up: data nodes ${HOST}:${s.basePort}-${s.basePort + 2}, sentinels ${HOST}:${sp}-${sp + 2} (master name ${s.masterName}), ` +
+    `TLS ${s.tls ? (s.sentinelTls ? 'on' : 'on for data nodes (sentinels on plain TCP)') : 'off'}, data in ${l.dir}\n\n`;
   out += `  Find the primary and talk to it with redis-cli:\n`;
   out += `    redis-cli ${sFlags}-p ${sp} SENTINEL get-master-addr-by-name ${s.masterName}\n`;
   out += `    redis-cli ${nFlags}-p <port from above> SET hello world\n\n`;
@@ -358,7 +358,9 @@ export async function runUp(o: UpOptions): Promise<number> {
   }
   const sentinelChildren: Child[] = [];
   for (let i = 0; i < SENTINELS; i++) {
-    sentinelChildren.push(sup.add({ name: `sentinel-${i}`, kind: 'sentinel', port: s.sentinelPort + i, metricsPort: mp?.sentinels[i] ?? null, logFile: l.log(`sentinel-${i}`), args: async () => sentinelArgs(l, s, i) }));
+    sentinelChildren.push(
+      sup.add({ name: `sentinel-${i}`, kind: 'sentinel', port: s.sentinelPort + i, metricsPort: mp?.sentinels[i] ?? null, logFile: l.log(`sentinel-${i}`), args: async () => sentinelArgs(l, s, i) }),
+    );
   }
 
   const events: string[] = [];
@@ -429,7 +431,7 @@ export async function runUp(o: UpOptions): Promise<number> {
       while (performance.now() < deadline) {
         const t = await gatherTopology(sentinelAddrs, s.masterName, sentinelLink, nodeLink, [0, 1, 2].map(nodeAddr)).catch(() => null);
         const p = t?.nodes.find((n) => n.ok && n.role === 'master' && n.addr === t.primary);
-        if (t && t.agreed && t.counts.sentinels === SENTINELS && p && (p.connectedReplicas ?? 0) >= NODES - 1) return t;
+        if (t?.agreed && t.counts.sentinels === SENTINELS && p && (p.connectedReplicas ?? 0) >= NODES - 1) return t;
         await sleep(200);
       }
       return null;

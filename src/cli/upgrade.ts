@@ -70,7 +70,9 @@ async function restartReplica(t: Target, a: Addr, readyMs: number, log: (s: stri
       // The primary lists it online again, and every sentinel knows it.
       const primary = { host: ri.get('master_host') ?? '', port: Number(ri.get('master_port')) };
       const pi = infoMap(await call(primary, t.link, 'INFO', 'replication'));
-      const online = [...pi].some(([k, v]) => /^slave\d+$/.test(k) && commaFields(v).get('state') === 'online' && sameAddr({ host: commaFields(v).get('ip') ?? '', port: Number(commaFields(v).get('port')) }, a));
+      const online = [...pi].some(
+        ([k, v]) => /^slave\d+$/.test(k) && commaFields(v).get('state') === 'online' && sameAddr({ host: commaFields(v).get('ip') ?? '', port: Number(commaFields(v).get('port')) }, a),
+      );
       if (!online) {
         why = 'not yet online at the primary';
         continue;
@@ -93,7 +95,12 @@ async function restartReplica(t: Target, a: Addr, readyMs: number, log: (s: stri
   return { before, after, ms };
 }
 
-export async function upgrade(o: { dir: string; timeoutMs: number; readyMs: number; log: (s: string) => void }): Promise<{ from: string; to: string; nodes: { before: NodeRun; after: NodeRun; ms: number }[]; switchMs: number }> {
+export async function upgrade(o: {
+  dir: string;
+  timeoutMs: number;
+  readyMs: number;
+  log: (s: string) => void;
+}): Promise<{ from: string; to: string; nodes: { before: NodeRun; after: NodeRun; ms: number }[]; switchMs: number }> {
   const l = layout(o.dir);
   const s = readSettings(l);
   if (!s) throw new Error(`${l.dir} holds no \`dssm up\` deployment (no up.json)`);

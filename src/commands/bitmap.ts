@@ -208,6 +208,7 @@ function bitpos(c: Client, argv: string[]): void {
   const at = (i: number) => v.charCodeAt(i);
   let bytes = end - start + 1;
   let pos: number;
+  // biome-ignore lint/suspicious/noConfusingLabels: one labelled block: `break search` leaves it once the bit is found
   search: {
     if (firstMask !== 0) {
       let tmp = bit ? at(start) & ~firstMask & 0xff : at(start) | firstMask;
@@ -436,11 +437,63 @@ function bitfieldGeneric(c: Client, argv: string[], readonlyCommand: boolean): v
 
 const B = { group: 'bitmap' as const };
 export const bitmapCommands: CommandSpec[] = [
-  defineCommand({ ...B, name: 'setbit', keySpecs: ['RW access update | index 1 | range 0 1 0'], arity: 4, flags: 'write denyoom', keys: [1, 1, 1], handler: setbit, summary: 'Sets or clears the bit at offset in the string value stored at key', since: '2.2.0' }),
-  defineCommand({ ...B, name: 'getbit', arity: 3, flags: 'readonly fast', keys: [1, 1, 1], handler: getbit, summary: 'Returns the bit value at offset in the string value stored at key', since: '2.2.0' }),
-  defineCommand({ ...B, name: 'bitcount', docs: { history: [['7.0.0', 'Added the `BYTE|BIT` option.']] }, arity: -2, flags: 'readonly', keys: [1, 1, 1], handler: bitcount, summary: 'Count set bits in a string', since: '2.6.0', complexity: 'O(N)' }),
-  defineCommand({ ...B, name: 'bitpos', docs: { history: [['7.0.0', 'Added the `BYTE|BIT` option.']] }, arity: -3, flags: 'readonly', keys: [1, 1, 1], handler: bitpos, summary: 'Find first bit set or clear in a string', since: '2.8.7', complexity: 'O(N)' }),
-  defineCommand({ ...B, name: 'bitop', keySpecs: ['OW update | index 2 | range 0 1 0', 'RO access | index 3 | range -1 1 0'], arity: -4, flags: 'write denyoom', keys: [2, -1, 1], handler: bitop, summary: 'Perform bitwise operations between strings', since: '2.6.0', complexity: 'O(N)' }),
+  defineCommand({
+    ...B,
+    name: 'setbit',
+    keySpecs: ['RW access update | index 1 | range 0 1 0'],
+    arity: 4,
+    flags: 'write denyoom',
+    keys: [1, 1, 1],
+    handler: setbit,
+    summary: 'Sets or clears the bit at offset in the string value stored at key',
+    since: '2.2.0',
+  }),
+  defineCommand({
+    ...B,
+    name: 'getbit',
+    arity: 3,
+    flags: 'readonly fast',
+    keys: [1, 1, 1],
+    handler: getbit,
+    summary: 'Returns the bit value at offset in the string value stored at key',
+    since: '2.2.0',
+  }),
+  defineCommand({
+    ...B,
+    name: 'bitcount',
+    docs: { history: [['7.0.0', 'Added the `BYTE|BIT` option.']] },
+    arity: -2,
+    flags: 'readonly',
+    keys: [1, 1, 1],
+    handler: bitcount,
+    summary: 'Count set bits in a string',
+    since: '2.6.0',
+    complexity: 'O(N)',
+  }),
+  defineCommand({
+    ...B,
+    name: 'bitpos',
+    docs: { history: [['7.0.0', 'Added the `BYTE|BIT` option.']] },
+    arity: -3,
+    flags: 'readonly',
+    keys: [1, 1, 1],
+    handler: bitpos,
+    summary: 'Find first bit set or clear in a string',
+    since: '2.8.7',
+    complexity: 'O(N)',
+  }),
+  defineCommand({
+    ...B,
+    name: 'bitop',
+    keySpecs: ['OW update | index 2 | range 0 1 0', 'RO access | index 3 | range -1 1 0'],
+    arity: -4,
+    flags: 'write denyoom',
+    keys: [2, -1, 1],
+    handler: bitop,
+    summary: 'Perform bitwise operations between strings',
+    since: '2.6.0',
+    complexity: 'O(N)',
+  }),
   defineCommand({
     ...B,
     name: 'bitfield',

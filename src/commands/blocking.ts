@@ -87,13 +87,7 @@ export function mayBlock(c: Client): boolean {
  * propagated as its own unit. Inside MULTI/EXEC or a script, where Redis never blocks,
  * onTimeout() is called at once.
  */
-export function blockClient(
-  c: Client,
-  keys: string[],
-  timeoutMs: number,
-  tryServe: (key: string) => boolean,
-  onTimeout: () => void,
-): void {
+export function blockClient(c: Client, keys: string[], timeoutMs: number, tryServe: (key: string) => boolean, onTimeout: () => void): void {
   if (!mayBlock(c)) {
     onTimeout();
     return;
@@ -124,12 +118,15 @@ export function blockClient(
 
 function armTimer(st: BlockedState): void {
   const left = st.deadline - Date.now();
-  st.timer = setTimeout(() => {
-    st.timer = null;
-    if (!st.active) return;
-    if (Date.now() < st.deadline) return armTimer(st);
-    timeOut(st);
-  }, Math.min(Math.max(left, 0), MAX_TIMER));
+  st.timer = setTimeout(
+    () => {
+      st.timer = null;
+      if (!st.active) return;
+      if (Date.now() < st.deadline) return armTimer(st);
+      timeOut(st);
+    },
+    Math.min(Math.max(left, 0), MAX_TIMER),
+  );
 }
 
 function timeOut(st: BlockedState): void {
@@ -162,7 +159,7 @@ function unblock(st: BlockedState): void {
 /** Tell blocked clients that key may now satisfy them (called by pushes and adds). */
 export function signalKeyAsReady(db: Database, key: string): void {
   const perDb = waitersByDb.get(db);
-  if (!perDb || !perDb.has(key)) return;
+  if (!perDb?.has(key)) return;
   let set = readySet.get(db);
   if (!set) readySet.set(db, (set = new Set()));
   if (set.has(key)) return;
@@ -214,7 +211,7 @@ function serveKey(db: Database, key: string): void {
     const c = st.c as Client & { propagateAs: (argv: string[]) => void };
     // Outside a command there is no dispatcher unit to join: capture the handler-style
     // propagateAs calls and send them as this client's own unit (Redis's afterCommand).
-    const own = Object.prototype.hasOwnProperty.call(c, 'propagateAs');
+    const own = Object.hasOwn(c, 'propagateAs');
     const saved = c.propagateAs;
     c.propagateAs = (argv: string[]) => void captured.push(argv);
     let served = false;
@@ -253,7 +250,7 @@ function propagateUnit(c: Client, dbId: number, effects: string[][]): void {
 /** CLIENT UNBLOCK: as a timeout, or with Redis's UNBLOCKED error. */
 function unblockByCommand(c: Client, withError: boolean): boolean {
   const st = byClient.get(c);
-  if (!st || !st.active) return false;
+  if (!st?.active) return false;
   unblock(st);
   if (withError) c.server.dispatch.replyError(c, 'UNBLOCKED client unblocked via CLIENT UNBLOCK');
   else st.onTimeout();

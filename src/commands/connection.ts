@@ -178,7 +178,7 @@ export const connectionCommands: CommandSpec[] = [
   }),
   defineCommand({
     name: 'hello',
-    docs: { history: [['6.2.0', '`protover` made optional; when called without arguments the command reports the current connection\'s context.']] },
+    docs: { history: [['6.2.0', "`protover` made optional; when called without arguments the command reports the current connection's context."]] },
     arity: -1,
     flags: 'noscript loading stale fast no_auth allow_busy',
     group: 'connection',

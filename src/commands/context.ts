@@ -309,10 +309,7 @@ export interface KeySpec {
   /** e.g. ['RW', 'access', 'update'] in Redis's order. */
   readonly flags: readonly string[];
   readonly begin: { type: 'index'; index: number } | { type: 'keyword'; keyword: string; startfrom: number } | { type: 'unknown' };
-  readonly find:
-    | { type: 'range'; lastkey: number; keystep: number; limit: number }
-    | { type: 'keynum'; keynumidx: number; firstkey: number; keystep: number }
-    | { type: 'unknown' };
+  readonly find: { type: 'range'; lastkey: number; keystep: number; limit: number } | { type: 'keynum'; keynumidx: number; firstkey: number; keystep: number } | { type: 'unknown' };
 }
 
 export interface CommandDocsExtra {

@@ -39,7 +39,9 @@ export function installDebugGuard(server: ServerContext): void {
 }
 
 function sha1(data: Buffer | string): Buffer {
-  return createHash('sha1').update(typeof data === 'string' ? Buffer.from(data, 'latin1') : data).digest();
+  return createHash('sha1')
+    .update(typeof data === 'string' ? Buffer.from(data, 'latin1') : data)
+    .digest();
 }
 
 /** Redis's xorDigest: digest ^= SHA1(data). */
@@ -66,9 +68,7 @@ function valueDigest(db: Database, key: string, v: RValue): Buffer {
   if (typeof v === 'string') {
     mixDigest(digest, v);
   } else {
-    const dump = JSON.stringify((v as unknown as { toJSON?: () => unknown }).toJSON?.() ?? v, (_k, x) =>
-      x instanceof Map ? [...x].sort() : x instanceof Set ? [...x].sort() : x,
-    );
+    const dump = JSON.stringify((v as unknown as { toJSON?: () => unknown }).toJSON?.() ?? v, (_k, x) => (x instanceof Map ? [...x].sort() : x instanceof Set ? [...x].sort() : x));
     mixDigest(digest, `${v.type}:${dump}`);
   }
   if (db.expires.has(key)) xorDigest(digest, '!!expire!!');

@@ -58,7 +58,7 @@ export class Dispatcher {
    * Resolve argv to the spec that runs it (a subcommand for container commands), or reply
    * with the error and return null. Used for execution and for COMMAND GETKEYS.
    */
-  resolve(c: Client | null, argv: string[]): CommandSpec | string {
+  resolve(_c: Client | null, argv: string[]): CommandSpec | string {
     const base = this.lookup(argv[0]!);
     if (base === undefined) return unknownCommand(argv);
     let spec = base;

@@ -30,7 +30,16 @@ export const functionCommands: CommandSpec[] = [
     since: '7.0.0',
     complexity: 'Depends on subcommand.',
     subcommands: [
-      { ...G, name: 'flush', arity: -2, flags: 'write noscript', handler: functionFlush, summary: 'Deleting all functions', since: '7.0.0', complexity: 'O(N) where N is the number of functions deleted' },
+      {
+        ...G,
+        name: 'flush',
+        arity: -2,
+        flags: 'write noscript',
+        handler: functionFlush,
+        summary: 'Deleting all functions',
+        since: '7.0.0',
+        complexity: 'O(N) where N is the number of functions deleted',
+      },
     ],
   }),
 ];

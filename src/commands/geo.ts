@@ -311,9 +311,7 @@ function georadiusGeneric(c: Client, argv: string[], srcIdx: number, flags: numb
   }
 
   if (storeKey !== null && (withDist || withHash || withCoords)) {
-    throw new CommandError(
-      `ERR ${flags & GEOSEARCHSTORE ? 'GEOSEARCHSTORE' : 'STORE option in GEORADIUS'} is not compatible with WITHDIST, WITHHASH and WITHCOORD options`,
-    );
+    throw new CommandError(`ERR ${flags & GEOSEARCHSTORE ? 'GEOSEARCHSTORE' : 'STORE option in GEORADIUS'} is not compatible with WITHDIST, WITHHASH and WITHCOORD options`);
   }
   if (flags & GEOSEARCH && !(fromMember || fromLoc)) {
     throw new CommandError(`ERR exactly one of FROMMEMBER or FROMLONLAT can be specified for ${argv[0]}`);
@@ -399,10 +397,8 @@ function georadiusKeys(from: number) {
   };
 }
 
-const SEARCH_COMPLEXITY =
-  'O(N+log(M)) where N is the number of elements in the grid-aligned bounding box area around the shape provided as the filter and M is the number of items inside the shape';
-const RADIUS_COMPLEXITY =
-  'O(N+log(M)) where N is the number of elements inside the bounding box of the circular area delimited by center and radius and M is the number of items inside the index.';
+const SEARCH_COMPLEXITY = 'O(N+log(M)) where N is the number of elements in the grid-aligned bounding box area around the shape provided as the filter and M is the number of items inside the shape';
+const RADIUS_COMPLEXITY = 'O(N+log(M)) where N is the number of elements inside the bounding box of the circular area delimited by center and radius and M is the number of items inside the index.';
 
 export const geoCommands: CommandSpec[] = [
   defineCommand({
@@ -478,7 +474,15 @@ export const geoCommands: CommandSpec[] = [
   defineCommand({
     name: 'georadius',
     keySpecs: ['RO access | index 1 | range 0 1 0', 'OW update | keyword STORE 6 | range 0 1 0', 'OW update | keyword STOREDIST 6 | range 0 1 0'],
-    docs: { docFlags: ['deprecated'], deprecatedSince: '6.2.0', replacedBy: '`GEOSEARCH` and `GEOSEARCHSTORE` with the `BYRADIUS` argument', history: [['6.2.0', 'Added the `ANY` option for `COUNT`.'], ['7.0.0', 'Added support for uppercase unit names.']] },
+    docs: {
+      docFlags: ['deprecated'],
+      deprecatedSince: '6.2.0',
+      replacedBy: '`GEOSEARCH` and `GEOSEARCHSTORE` with the `BYRADIUS` argument',
+      history: [
+        ['6.2.0', 'Added the `ANY` option for `COUNT`.'],
+        ['7.0.0', 'Added support for uppercase unit names.'],
+      ],
+    },
     arity: -6,
     flags: 'write denyoom',
     keys: [1, 1, 1],
@@ -492,7 +496,12 @@ export const geoCommands: CommandSpec[] = [
   defineCommand({
     name: 'georadiusbymember',
     keySpecs: ['RO access | index 1 | range 0 1 0', 'OW update | keyword STORE 5 | range 0 1 0', 'OW update | keyword STOREDIST 5 | range 0 1 0'],
-    docs: { docFlags: ['deprecated'], deprecatedSince: '6.2.0', replacedBy: '`GEOSEARCH` and `GEOSEARCHSTORE` with the `BYRADIUS` and `FROMMEMBER` arguments', history: [['7.0.0', 'Added support for uppercase unit names.']] },
+    docs: {
+      docFlags: ['deprecated'],
+      deprecatedSince: '6.2.0',
+      replacedBy: '`GEOSEARCH` and `GEOSEARCHSTORE` with the `BYRADIUS` and `FROMMEMBER` arguments',
+      history: [['7.0.0', 'Added support for uppercase unit names.']],
+    },
     arity: -5,
     flags: 'write denyoom',
     keys: [1, 1, 1],

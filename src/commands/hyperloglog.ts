@@ -146,8 +146,7 @@ export const hyperloglogCommands: CommandSpec[] = [
     handler: pfcount,
     summary: 'Return the approximated cardinality of the set(s) observed by the HyperLogLog at key(s).',
     since: '2.8.9',
-    complexity:
-      'O(1) with a very small average constant time when called with a single key. O(N) with N being the number of keys, and much bigger constant times, when called with multiple keys.',
+    complexity: 'O(1) with a very small average constant time when called with a single key. O(N) with N being the number of keys, and much bigger constant times, when called with multiple keys.',
   }),
   defineCommand({
     name: 'pfmerge',

@@ -77,7 +77,7 @@ export function installMaxmemory(node: NodeHost): void {
   };
   const backlogBytes = () => {
     const repl = node.ext.replication;
-    return repl !== undefined && repl.hasBacklog ? repl.backlogSize() : 0;
+    return repl?.hasBacklog ? repl.backlogSize() : 0;
   };
   const countedMemory = () => {
     sumClients();
@@ -116,7 +116,11 @@ export function installMaxmemory(node: NodeHost): void {
     if (maxmemory !== 0 && (before === 0 || maxmemory < before)) {
       const used = countedMemory();
       if (used > maxmemory) {
-        log('warn', `WARNING: the new maxmemory value set via CONFIG SET (${maxmemory}) is smaller than the current memory usage (${used}). This will result in key eviction and/or the inability to accept new write commands depending on the maxmemory-policy.`, {});
+        log(
+          'warn',
+          `WARNING: the new maxmemory value set via CONFIG SET (${maxmemory}) is smaller than the current memory usage (${used}). This will result in key eviction and/or the inability to accept new write commands depending on the maxmemory-policy.`,
+          {},
+        );
         evictor.perform();
       }
     }

@@ -33,7 +33,8 @@ export function renderInfo(c: Client, requested: string[]): string {
     const provider = c.server.infoSections.get(name);
     if (!provider) continue;
     const body = provider();
-    const title = name === 'commandstats' ? 'Commandstats' : name === 'errorstats' ? 'Errorstats' : name === 'latencystats' ? 'Latencystats' : name === 'cpu' ? 'CPU' : name[0]!.toUpperCase() + name.slice(1);
+    const title =
+      name === 'commandstats' ? 'Commandstats' : name === 'errorstats' ? 'Errorstats' : name === 'latencystats' ? 'Latencystats' : name === 'cpu' ? 'CPU' : name[0]!.toUpperCase() + name.slice(1);
     let text = `# ${title}\r\n`;
     if (typeof body === 'string') text += body;
     else for (const [k, v] of body) text += `${k}:${v}\r\n`;
@@ -316,7 +317,7 @@ function latencyDoctor(c: Client): void {
   if (threshold === 0 && events.size === 0) {
     text =
       // Redis's words, byte for byte: nothing is measured, so there is nothing of ours to add.
-      'I\'m sorry, Dave, I can\'t do that. Latency monitoring is disabled in this Redis instance. You may use "CONFIG SET latency-monitor-threshold <milliseconds>." in order to enable it. If we weren\'t in a deep space mission I\'d suggest to take a look at https://redis.io/topics/latency-monitor.\n';
+      "I'm sorry, Dave, I can't do that. Latency monitoring is disabled in this Redis instance. You may use \"CONFIG SET latency-monitor-threshold <milliseconds>.\" in order to enable it. If we weren't in a deep space mission I'd suggest to take a look at https://redis.io/topics/latency-monitor.\n";
   } else if (events.size === 0) {
     text = `Dave, no latency spike was observed during the lifetime of this instance (latency-monitor-threshold is ${threshold} ms: no event took that long). I honestly think you ought to sleep tonight.\n`;
   } else {
@@ -350,7 +351,9 @@ function latencyDoctor(c: Client): void {
           `- The SLOWLOG holds ${slowlog.length} entr${slowlog.length === 1 ? 'y' : 'ies'}; the slowest commands: ${top.map(([k, v]) => `${k.toUpperCase()} (${v.calls}x, worst ${(v.worst / 1000).toFixed(1)}ms)`).join(', ')}. Commands on big keys (KEYS, SMEMBERS, LRANGE 0 -1, HGETALL, DEL of a large aggregate) take time proportional to their size: use SCAN-family commands and UNLINK.`,
         );
       } else if (slowerThan < 0 || slowerThan > threshold * 1000) {
-        advice.push(`- The SLOWLOG does not record commands as slow as the spikes (slowlog-log-slower-than is ${slowerThan} us): CONFIG SET slowlog-log-slower-than ${threshold * 1000} to see which commands they are.`);
+        advice.push(
+          `- The SLOWLOG does not record commands as slow as the spikes (slowlog-log-slower-than is ${slowerThan} us): CONFIG SET slowlog-log-slower-than ${threshold * 1000} to see which commands they are.`,
+        );
       } else {
         advice.push('- The SLOWLOG is empty (it was reset since): the next spikes will show there which commands cause them.');
       }
@@ -398,13 +401,27 @@ export function reprArg(s: string): string {
   for (let i = 0; i < s.length; i++) {
     const ch = s.charCodeAt(i);
     switch (ch) {
-      case 0x5c: out += '\\\\'; break;
-      case 0x22: out += '\\"'; break;
-      case 0x0a: out += '\\n'; break;
-      case 0x0d: out += '\\r'; break;
-      case 0x09: out += '\\t'; break;
-      case 0x07: out += '\\a'; break;
-      case 0x08: out += '\\b'; break;
+      case 0x5c:
+        out += '\\\\';
+        break;
+      case 0x22:
+        out += '\\"';
+        break;
+      case 0x0a:
+        out += '\\n';
+        break;
+      case 0x0d:
+        out += '\\r';
+        break;
+      case 0x09:
+        out += '\\t';
+        break;
+      case 0x07:
+        out += '\\a';
+        break;
+      case 0x08:
+        out += '\\b';
+        break;
       default:
         if (ch >= 0x20 && ch < 0x7f) out += s[i];
         else out += `\\x${ch.toString(16).padStart(2, '0')}`;
@@ -589,7 +606,9 @@ function memoryDoctor(c: Client): void {
   }
   const lines: string[] = [];
   lines.push('Sam, this is what I measure in this instance:', '');
-  lines.push(` * Used memory: ${m.get('used_memory_human') ?? used} (${used} bytes); peak ${m.get('used_memory_peak_human') ?? peak} (${peak} bytes), now at ${((used / Math.max(1, peak)) * 100).toFixed(1)}% of it.`);
+  lines.push(
+    ` * Used memory: ${m.get('used_memory_human') ?? used} (${used} bytes); peak ${m.get('used_memory_peak_human') ?? peak} (${peak} bytes), now at ${((used / Math.max(1, peak)) * 100).toFixed(1)}% of it.`,
+  );
   lines.push(` * Process RSS: ${m.get('used_memory_rss_human') ?? rss} (${rss} bytes); fragmentation ratio (RSS / used) ${frag.toFixed(2)}.`);
   lines.push(` * Client buffers: ${clientsNormal} bytes for normal clients, ${clientsReplicas} bytes for replicas.`);
   lines.push(
@@ -606,27 +625,37 @@ function memoryDoctor(c: Client): void {
   // rule, applied to the dataset: the JavaScript runtime alone uses more than that).
   const tiny = num('used_memory_dataset') < 5 * 1024 * 1024;
   if (tiny) {
-    lines.push("This instance is empty or uses very little memory: fragmentation and peak ratios mean little at this size, so I looked for nothing more. Fill it with some data and ask me again.");
+    lines.push('This instance is empty or uses very little memory: fragmentation and peak ratios mean little at this size, so I looked for nothing more. Fill it with some data and ask me again.');
   } else {
     if (peak > used * 1.5) {
-      issues.push(` * Peak memory: the instance used ${((peak / used) * 100 - 100).toFixed(0)}% more memory at its peak (${peak} bytes) than now. Memory that was freed is not always returned to the system, which the RSS and the fragmentation ratio then show.`);
+      issues.push(
+        ` * Peak memory: the instance used ${((peak / used) * 100 - 100).toFixed(0)}% more memory at its peak (${peak} bytes) than now. Memory that was freed is not always returned to the system, which the RSS and the fragmentation ratio then show.`,
+      );
     }
     // A Node process has some 50-100 MB of RSS that no data accounts for (code, runtime,
     // young generation): fragmentation is an issue only beyond that.
     if (frag > 1.4 && rss - used > RUNTIME_RSS_ALLOWANCE) {
-      issues.push(` * High fragmentation: the process holds ${rss - used} bytes more than the data accounts for (ratio ${frag.toFixed(2)}). In dssm that is the JavaScript heap's free space and the runtime's own memory; it shrinks as the heap is compacted, and is large after a peak or many deletions.`);
+      issues.push(
+        ` * High fragmentation: the process holds ${rss - used} bytes more than the data accounts for (ratio ${frag.toFixed(2)}). In dssm that is the JavaScript heap's free space and the runtime's own memory; it shrinks as the heap is compacted, and is large after a peak or many deletions.`,
+      );
     }
     if (maxmemory > 0 && used > maxmemory * 0.9) {
-      issues.push(` * Near maxmemory: ${((used / maxmemory) * 100).toFixed(1)}% of the limit is used; under policy ${m.get('maxmemory_policy') ?? '?'} writes will ${m.get('maxmemory_policy') === 'noeviction' ? 'be refused with OOM errors' : 'evict keys'} once it is reached.`);
+      issues.push(
+        ` * Near maxmemory: ${((used / maxmemory) * 100).toFixed(1)}% of the limit is used; under policy ${m.get('maxmemory_policy') ?? '?'} writes will ${m.get('maxmemory_policy') === 'noeviction' ? 'be refused with OOM errors' : 'evict keys'} once it is reached.`,
+      );
     }
     if (clientsNormal > used / 4 && clientsNormal > 16 * 1024 * 1024) {
-      issues.push(` * Big client buffers: normal clients hold ${clientsNormal} bytes of query and output buffers. A client that does not read its replies (or pipelines a lot) is the usual cause; see CLIENT LIST (qbuf, omem) and client-output-buffer-limit.`);
+      issues.push(
+        ` * Big client buffers: normal clients hold ${clientsNormal} bytes of query and output buffers. A client that does not read its replies (or pipelines a lot) is the usual cause; see CLIENT LIST (qbuf, omem) and client-output-buffer-limit.`,
+      );
     }
     if (clientsReplicas > 64 * 1024 * 1024) {
       issues.push(` * Big replica buffers: replicas hold ${clientsReplicas} bytes of output buffers; a slow or disconnected replica is the usual cause.`);
     }
     if (big !== null && big.count > 0) {
-      issues.push(` * Big keys: ${big.count} keys are big; deleting or reading one whole blocks the server for a time proportional to its size (use UNLINK, and SCAN-family commands to read it in parts).`);
+      issues.push(
+        ` * Big keys: ${big.count} keys are big; deleting or reading one whole blocks the server for a time proportional to its size (use UNLINK, and SCAN-family commands to read it in parts).`,
+      );
     }
     if (issues.length === 0) lines.push("I can't find any memory issue in this instance from these figures.");
     else lines.push('I detected these issues:', '', ...issues, '', "I'm here to keep you safe, Sam. I want to help you.");
@@ -657,12 +686,64 @@ function memoryHelp(c: Client): void {
 const S = { group: 'server' as const };
 const ADMIN = 'admin noscript loading stale';
 export const serverCommands: CommandSpec[] = [
-  defineCommand({ ...S, name: 'info', docs: { history: [['7.0.0', 'Added support for taking multiple section arguments.']] }, arity: -1, flags: 'loading stale', handler: info, acl: 'dangerous', summary: 'Get information and statistics about the server', since: '1.0.0' }),
+  defineCommand({
+    ...S,
+    name: 'info',
+    docs: { history: [['7.0.0', 'Added support for taking multiple section arguments.']] },
+    arity: -1,
+    flags: 'loading stale',
+    handler: info,
+    acl: 'dangerous',
+    summary: 'Get information and statistics about the server',
+    since: '1.0.0',
+  }),
   defineCommand({ ...S, name: 'dbsize', arity: 1, flags: 'readonly fast', handler: dbsize, acl: 'keyspace', summary: 'Return the number of keys in the selected database', since: '1.0.0' }),
-  defineCommand({ ...S, name: 'flushdb', docs: { history: [['4.0.0', 'Added the `ASYNC` flushing mode modifier.'], ['6.2.0', 'Added the `SYNC` flushing mode modifier.']] }, arity: -1, flags: 'write', handler: flushdb, acl: 'keyspace dangerous', summary: 'Remove all keys from the current database', since: '1.0.0', complexity: 'O(N) where N is the number of keys in the selected database' }),
-  defineCommand({ ...S, name: 'flushall', docs: { history: [['4.0.0', 'Added the `ASYNC` flushing mode modifier.'], ['6.2.0', 'Added the `SYNC` flushing mode modifier.']] }, arity: -1, flags: 'write', handler: flushall, acl: 'keyspace dangerous', summary: 'Remove all keys from all databases', since: '1.0.0', complexity: 'O(N) where N is the total number of keys in all databases' }),
+  defineCommand({
+    ...S,
+    name: 'flushdb',
+    docs: {
+      history: [
+        ['4.0.0', 'Added the `ASYNC` flushing mode modifier.'],
+        ['6.2.0', 'Added the `SYNC` flushing mode modifier.'],
+      ],
+    },
+    arity: -1,
+    flags: 'write',
+    handler: flushdb,
+    acl: 'keyspace dangerous',
+    summary: 'Remove all keys from the current database',
+    since: '1.0.0',
+    complexity: 'O(N) where N is the number of keys in the selected database',
+  }),
+  defineCommand({
+    ...S,
+    name: 'flushall',
+    docs: {
+      history: [
+        ['4.0.0', 'Added the `ASYNC` flushing mode modifier.'],
+        ['6.2.0', 'Added the `SYNC` flushing mode modifier.'],
+      ],
+    },
+    arity: -1,
+    flags: 'write',
+    handler: flushall,
+    acl: 'keyspace dangerous',
+    summary: 'Remove all keys from all databases',
+    since: '1.0.0',
+    complexity: 'O(N) where N is the total number of keys in all databases',
+  }),
   defineCommand({ ...S, name: 'time', arity: 1, flags: 'loading stale fast', handler: time, summary: 'Return the current server time', since: '2.6.0' }),
-  defineCommand({ ...S, name: 'shutdown', docs: { history: [['7.0.0', 'Added the `NOW`, `FORCE` and `ABORT` modifiers.']] }, arity: -1, flags: 'admin noscript loading stale no_multi sentinel allow_busy', handler: shutdown, summary: 'Synchronously save the dataset to disk and then shut down the server', since: '1.0.0', complexity: 'O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)' }),
+  defineCommand({
+    ...S,
+    name: 'shutdown',
+    docs: { history: [['7.0.0', 'Added the `NOW`, `FORCE` and `ABORT` modifiers.']] },
+    arity: -1,
+    flags: 'admin noscript loading stale no_multi sentinel allow_busy',
+    handler: shutdown,
+    summary: 'Synchronously save the dataset to disk and then shut down the server',
+    since: '1.0.0',
+    complexity: 'O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)',
+  }),
   defineCommand({
     ...S,
     name: 'config',
@@ -671,8 +752,28 @@ export const serverCommands: CommandSpec[] = [
     since: '2.0.0',
     complexity: 'Depends on subcommand.',
     subcommands: [
-      { ...S, name: 'get', docs: { history: [['7.0.0', 'Added the ability to pass multiple pattern parameters in one call']] }, arity: -3, flags: ADMIN, handler: configGet, summary: 'Get the values of configuration parameters', since: '2.0.0', complexity: 'O(N) when N is the number of configuration parameters provided' },
-      { ...S, name: 'set', docs: { history: [['7.0.0', 'Added the ability to set multiple parameters in one call.']] }, arity: -4, flags: ADMIN, handler: configSet, summary: 'Set configuration parameters to the given values', since: '2.0.0', complexity: 'O(N) when N is the number of configuration parameters provided' },
+      {
+        ...S,
+        name: 'get',
+        docs: { history: [['7.0.0', 'Added the ability to pass multiple pattern parameters in one call']] },
+        arity: -3,
+        flags: ADMIN,
+        handler: configGet,
+        summary: 'Get the values of configuration parameters',
+        since: '2.0.0',
+        complexity: 'O(N) when N is the number of configuration parameters provided',
+      },
+      {
+        ...S,
+        name: 'set',
+        docs: { history: [['7.0.0', 'Added the ability to set multiple parameters in one call.']] },
+        arity: -4,
+        flags: ADMIN,
+        handler: configSet,
+        summary: 'Set configuration parameters to the given values',
+        since: '2.0.0',
+        complexity: 'O(N) when N is the number of configuration parameters provided',
+      },
       { ...S, name: 'resetstat', arity: 2, flags: ADMIN, handler: configResetStat, summary: 'Reset the stats returned by INFO', since: '2.0.0' },
       { ...S, name: 'rewrite', arity: 2, flags: ADMIN, handler: configRewrite, summary: 'Rewrite the configuration file with the in memory configuration', since: '2.8.0' },
       { ...S, name: 'help', arity: 2, flags: 'loading stale', handler: configHelp, summary: 'Show helpful text about the different subcommands', since: '5.0.0' },
@@ -686,9 +787,28 @@ export const serverCommands: CommandSpec[] = [
     since: '2.2.12',
     complexity: 'Depends on subcommand.',
     subcommands: [
-      { ...S, name: 'get', docs: { history: [['4.0.0', 'Added client IP address, port and name to the reply.']] }, arity: -2, flags: 'admin loading stale', handler: slowlogGet, summary: 'Get the slow log\'s entries', since: '2.2.12', complexity: 'O(N) where N is the number of entries returned' },
-      { ...S, name: 'len', arity: 2, flags: 'admin loading stale', handler: slowlogLen, summary: 'Get the slow log\'s length', since: '2.2.12' },
-      { ...S, name: 'reset', arity: 2, flags: 'admin loading stale', handler: slowlogReset, summary: 'Clear all entries from the slow log', since: '2.2.12', complexity: 'O(N) where N is the number of entries in the slowlog' },
+      {
+        ...S,
+        name: 'get',
+        docs: { history: [['4.0.0', 'Added client IP address, port and name to the reply.']] },
+        arity: -2,
+        flags: 'admin loading stale',
+        handler: slowlogGet,
+        summary: "Get the slow log's entries",
+        since: '2.2.12',
+        complexity: 'O(N) where N is the number of entries returned',
+      },
+      { ...S, name: 'len', arity: 2, flags: 'admin loading stale', handler: slowlogLen, summary: "Get the slow log's length", since: '2.2.12' },
+      {
+        ...S,
+        name: 'reset',
+        arity: 2,
+        flags: 'admin loading stale',
+        handler: slowlogReset,
+        summary: 'Clear all entries from the slow log',
+        since: '2.2.12',
+        complexity: 'O(N) where N is the number of entries in the slowlog',
+      },
       { ...S, name: 'help', arity: 2, flags: 'loading stale', handler: slowlogHelp, summary: 'Show helpful text about the different subcommands', since: '6.2.0' },
     ],
   }),
@@ -705,12 +825,30 @@ export const serverCommands: CommandSpec[] = [
       { ...S, name: 'reset', arity: -2, flags: ADMIN, handler: latencyReset, summary: 'Reset latency data for one or more events.', since: '2.8.13' },
       { ...S, name: 'graph', arity: 3, flags: ADMIN, handler: latencyGraph, summary: 'Return a latency graph for the event.', since: '2.8.13' },
       { ...S, name: 'doctor', arity: 2, flags: ADMIN, handler: latencyDoctor, summary: 'Return a human readable latency analysis report.', since: '2.8.13' },
-      { ...S, name: 'histogram', arity: -2, flags: ADMIN, handler: latencyHistogram, summary: 'Return the cumulative distribution of latencies of a subset of commands or all.', since: '7.0.0', complexity: 'O(N) where N is the number of commands with latency information being retrieved.' },
+      {
+        ...S,
+        name: 'histogram',
+        arity: -2,
+        flags: ADMIN,
+        handler: latencyHistogram,
+        summary: 'Return the cumulative distribution of latencies of a subset of commands or all.',
+        since: '7.0.0',
+        complexity: 'O(N) where N is the number of commands with latency information being retrieved.',
+      },
       { ...S, name: 'help', arity: 2, flags: 'loading stale', handler: latencyHelp, summary: 'Show helpful text about the different subcommands.', since: '2.8.13' },
     ],
   }),
   defineCommand({ ...S, name: 'monitor', arity: 1, flags: ADMIN, handler: monitor, summary: 'Listen for all requests received by the server in real time', since: '1.0.0', complexity: '' }),
-  defineCommand({ ...S, name: 'lastsave', arity: 1, flags: 'loading stale fast', acl: 'admin dangerous', handler: lastsave, summary: 'Get the UNIX time stamp of the last successful save to disk', since: '1.0.0' }),
+  defineCommand({
+    ...S,
+    name: 'lastsave',
+    arity: 1,
+    flags: 'loading stale fast',
+    acl: 'admin dangerous',
+    handler: lastsave,
+    summary: 'Get the UNIX time stamp of the last successful save to disk',
+    since: '1.0.0',
+  }),
   defineCommand({
     ...S,
     name: 'memory',
@@ -719,11 +857,38 @@ export const serverCommands: CommandSpec[] = [
     since: '4.0.0',
     complexity: 'Depends on subcommand.',
     subcommands: [
-      { ...S, name: 'usage', keySpecs: ['RO | index 2 | range 0 1 0'], arity: -3, flags: 'readonly', keys: [2, 2, 1], handler: memoryUsage, summary: 'Estimate the memory usage of a key', since: '4.0.0', complexity: 'O(N) where N is the number of samples.' },
+      {
+        ...S,
+        name: 'usage',
+        keySpecs: ['RO | index 2 | range 0 1 0'],
+        arity: -3,
+        flags: 'readonly',
+        keys: [2, 2, 1],
+        handler: memoryUsage,
+        summary: 'Estimate the memory usage of a key',
+        since: '4.0.0',
+        complexity: 'O(N) where N is the number of samples.',
+      },
       { ...S, name: 'stats', arity: 2, handler: memoryStats, summary: 'Show memory usage details', since: '4.0.0' },
       { ...S, name: 'doctor', arity: 2, handler: memoryDoctor, summary: 'Outputs memory problems report', since: '4.0.0' },
-      { ...S, name: 'malloc-stats', arity: 2, handler: memoryMallocStats, summary: 'Show allocator internal stats', since: '4.0.0', complexity: 'Depends on how much memory is allocated, could be slow' },
-      { ...S, name: 'purge', arity: 2, handler: (c) => c.reply.ok(), summary: 'Ask the allocator to release memory', since: '4.0.0', complexity: 'Depends on how much memory is allocated, could be slow' },
+      {
+        ...S,
+        name: 'malloc-stats',
+        arity: 2,
+        handler: memoryMallocStats,
+        summary: 'Show allocator internal stats',
+        since: '4.0.0',
+        complexity: 'Depends on how much memory is allocated, could be slow',
+      },
+      {
+        ...S,
+        name: 'purge',
+        arity: 2,
+        handler: (c) => c.reply.ok(),
+        summary: 'Ask the allocator to release memory',
+        since: '4.0.0',
+        complexity: 'Depends on how much memory is allocated, could be slow',
+      },
       { ...S, name: 'help', arity: 2, flags: 'loading stale', handler: memoryHelp, summary: 'Show helpful text about the different subcommands', since: '4.0.0' },
     ],
   }),

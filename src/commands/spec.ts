@@ -31,8 +31,6 @@ export const F = {
   protected: 1 << 18,
 } as const;
 
-
-
 /**
  * Parse a key spec written compactly, as the definitions do:
  * `"FLAGS... | index N | range LAST STEP LIMIT"`, `"... | keyword KW FROM | keynum IDX FIRST STEP"`,

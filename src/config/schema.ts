@@ -180,7 +180,7 @@ registerDirectives([
     mutable: true,
     parse: (w) => {
       const v = parseNotifyFlags(w.join(''));
-      return v === null ? { error: 'Invalid event class character. Use \'Ag$lshzxeKEtmdn\'.' } : v;
+      return v === null ? { error: "Invalid event class character. Use 'Ag$lshzxeKEtmdn'." } : v;
     },
   },
   { name: 'hz', type: 'int', default: '10', mutable: true, min: 0, max: 2147483647 },
@@ -273,7 +273,14 @@ registerDirectives([
   ).map(
     ([name, def, mutable]): Directive => ({
       name,
-      aliases: name === 'cluster-replica-validity-factor' ? ['cluster-slave-validity-factor'] : name === 'cluster-replica-no-failover' ? ['cluster-slave-no-failover'] : name === 'replica-lazy-flush' ? ['slave-lazy-flush'] : undefined,
+      aliases:
+        name === 'cluster-replica-validity-factor'
+          ? ['cluster-slave-validity-factor']
+          : name === 'cluster-replica-no-failover'
+            ? ['cluster-slave-no-failover']
+            : name === 'replica-lazy-flush'
+              ? ['slave-lazy-flush']
+              : undefined,
       type: 'special',
       default: def,
       mutable,

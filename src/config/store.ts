@@ -56,7 +56,7 @@ export class ConfigStore {
         return v;
       }
       case 'int': {
-        if (!/^-?\d+$/.test(w)) return { error: 'argument couldn\'t be parsed into an integer' };
+        if (!/^-?\d+$/.test(w)) return { error: "argument couldn't be parsed into an integer" };
         const n = Number(w);
         if ((d.min !== undefined && n < d.min) || (d.max !== undefined && n > d.max)) {
           return { error: `argument must be between ${bound(d.min, '-inf')} and ${bound(d.max, 'inf')} inclusive` };
@@ -106,7 +106,16 @@ export class ConfigStore {
     const d = findDirective(name);
     if (!d) return { ok: false, error: 'unknown' };
     this.ensure(d);
-    const v = ConfigStore.normalize(d, d.multiWord ? words.join(' ').split(/\s+/).filter((s) => s !== '') : words, this.values.get(d.name)!);
+    const v = ConfigStore.normalize(
+      d,
+      d.multiWord
+        ? words
+            .join(' ')
+            .split(/\s+/)
+            .filter((s) => s !== '')
+        : words,
+      this.values.get(d.name)!,
+    );
     if (typeof v !== 'string') return { ok: false, error: v.error };
     this.values.set(d.name, d.name === 'save' && words.length === 1 && words[0] === '' ? '' : v);
     this.explicit.add(d.name);

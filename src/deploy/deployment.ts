@@ -188,9 +188,9 @@ export function resolveTarget(o: TargetOptions): Target {
     sentinels = [{ host: '127.0.0.1', port: 26379 }];
   }
   if (o.tls || o.cacert) {
-    if (!o.cacert && !(s && s.tls)) throw new Error('--tls needs --cacert (and --cert/--key when the servers require client certificates)');
+    if (!o.cacert && !s?.tls) throw new Error('--tls needs --cacert (and --cert/--key when the servers require client certificates)');
     tls = o.cacert ? { ca: o.cacert, cert: o.cert, key: o.key } : { ca: l.tls.ca, cert: l.tls.clientCert, key: l.tls.clientKey };
-  } else if (s && s.tls && source !== 'flags') {
+  } else if (s?.tls && source !== 'flags') {
     tls = { ca: l.tls.ca, cert: l.tls.clientCert, key: l.tls.clientKey };
   }
   if (tls) useClientTls(tls);

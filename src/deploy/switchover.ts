@@ -214,7 +214,12 @@ async function closeSentinelLinks(t: Target, a: Addr): Promise<void> {
   if (typeof list !== 'string') return;
   const ids: string[] = [];
   for (const line of list.split('\n')) {
-    const f = new Map(line.trim().split(' ').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)] as [string, string]));
+    const f = new Map(
+      line
+        .trim()
+        .split(' ')
+        .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)] as [string, string]),
+    );
     if (/^sentinel-[0-9a-f]+-cmd$/.test(f.get('name') ?? '')) ids.push(f.get('id')!);
   }
   await withLink(a, t.link, async (c) => {

@@ -12,7 +12,7 @@ import { parseIpv4, Ipv4Subnet } from './addr.js';
 
 /** host:port or [v6]:port → {host, port}. */
 export function parseHostPort(s: string): { host: string; port: number } | null {
-  const m = /^\[([^\]]+)\]:(\d+)$/.exec(s) ?? /^([^:\[\]]+):(\d+)$/.exec(s);
+  const m = /^\[([^\]]+)\]:(\d+)$/.exec(s) ?? /^([^:[\]]+):(\d+)$/.exec(s);
   if (!m) return null;
   const port = Number(m[2]);
   if (!Number.isInteger(port) || port < 0 || port > 65535) return null;
@@ -20,28 +20,28 @@ export function parseHostPort(s: string): { host: string; port: number } | null 
 }
 
 const hostPort = (what: string, allowZero = false) =>
-  z.string().refine((s) => {
-    const hp = parseHostPort(s);
-    return hp !== null && (allowZero || hp.port > 0);
-  }, `expected "host:port" or "[ipv6]:port"${allowZero ? '' : ' with a port from 1 to 65535'} (${what})`);
+  z.string().refine(
+    (s) => {
+      const hp = parseHostPort(s);
+      return hp !== null && (allowZero || hp.port > 0);
+    },
+    `expected "host:port" or "[ipv6]:port"${allowZero ? '' : ' with a port from 1 to 65535'} (${what})`,
+  );
 
 const ipv4 = z.string().refine((s) => net.isIPv4(s), 'expected a dotted IPv4 address such as 192.0.2.1');
 const ipv6 = z.string().refine((s) => net.isIPv6(s), 'expected an IPv6 address such as fd00:1::3:50');
 
 /** A port, or a "first-last" range; expanded after validation. */
-const portOrRange = z.union([
-  z.number().int().min(1).max(65535),
-  z.string().regex(/^\d{1,5}(-\d{1,5})?$/, 'expected a port (1-65535) or a range "first-last"'),
-]);
+const portOrRange = z.union([z.number().int().min(1).max(65535), z.string().regex(/^\d{1,5}(-\d{1,5})?$/, 'expected a port (1-65535) or a range "first-last"')]);
 
-const natPorts = z.union([
-  z.array(portOrRange),
-  z.strictObject({ tcp: z.array(portOrRange).default([]), udp: z.array(portOrRange).default([]) }),
-]);
+const natPorts = z.union([z.array(portOrRange), z.strictObject({ tcp: z.array(portOrRange).default([]), udp: z.array(portOrRange).default([]) })]);
 
 const storeSchema = z
   .strictObject({
-    url: z.string().regex(/^rediss?:\/\/[^/]+(\/\d+)?$/, 'expected redis://host:port or rediss://host:port').optional(),
+    url: z
+      .string()
+      .regex(/^rediss?:\/\/[^/]+(\/\d+)?$/, 'expected redis://host:port or rediss://host:port')
+      .optional(),
     sentinels: z.array(hostPort('store.sentinels[]')).min(1).optional(),
     master: z.string().min(1).default('dssm'),
     password: z.string().optional(),
@@ -52,7 +52,10 @@ const storeSchema = z
     /** Connections for allocation transactions (WATCH state is per connection). */
     poolSize: z.number().int().min(1).max(256).default(8),
     /** Key prefix: several gateway fleets can share a store. */
-    prefix: z.string().regex(/^[A-Za-z0-9:_-]+$/, 'expected letters, digits, ":", "_" or "-"').default('egress'),
+    prefix: z
+      .string()
+      .regex(/^[A-Za-z0-9:_-]+$/, 'expected letters, digits, ":", "_" or "-"')
+      .default('egress'),
   })
   .refine((s) => (s.url === undefined) !== (s.sentinels === undefined), 'set exactly one of store.url or store.sentinels (+ store.master)');
 
@@ -115,7 +118,11 @@ export function validateEgressConfig(doc: unknown): EgressConfig {
   const r = schema.safeParse(doc ?? {});
   if (!r.success) {
     const lines = r.error.issues.map((i) => {
-      const path = i.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '') || '(top level)';
+      const path =
+        i.path
+          .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+          .join('')
+          .replace(/^\./, '') || '(top level)';
       const msg = /received undefined$/.test(i.message) ? `required (${i.message.replace(/^Invalid input: /, '').replace(/, received undefined$/, '')})` : i.message;
       return `${path}: ${msg}`;
     });

@@ -198,14 +198,7 @@ export const POINTER_TO_QNAME = Buffer.from([0xc0, 0x0c]);
  * A response: header, the query's question section copied byte for byte (keeps the
  * client's letter case, RFC 5452 0x20), the answers, and an OPT record when the query had one.
  */
-export function buildResponse(
-  query: Buffer,
-  q: Question,
-  flags: number,
-  answers: RecordOut[],
-  edns: { udpSize: number } | null,
-  authority: RecordOut[] = [],
-): Buffer {
+export function buildResponse(query: Buffer, q: Question, flags: number, answers: RecordOut[], edns: { udpSize: number } | null, authority: RecordOut[] = []): Buffer {
   let size = 12 + (q.end - q.start) + (edns ? 11 : 0);
   for (const r of answers) size += r.owner.length + 10 + r.rdata.length;
   for (const r of authority) size += r.owner.length + 10 + r.rdata.length;

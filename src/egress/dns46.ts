@@ -329,7 +329,7 @@ export class Dns46 implements DnsAnswerer {
     const m = await this.mappings.byIndexLookup(index);
     const flags = FLAG_QR | FLAG_AA | FLAG_RA | (msg.flags & (FLAG_RD | FLAG_CD));
     this.metrics.ptrAnswers.inc();
-    if (!m || !m.name) return buildResponse(packet, q, flags | RCODE_NXDOMAIN, [], edns);
+    if (!m?.name) return buildResponse(packet, q, flags | RCODE_NXDOMAIN, [], edns);
     const ttl = Math.max(0, Math.min(this.cfg.maxDNS46TTL, Math.floor((m.expiresAt - Date.now()) / 1000)));
     return buildResponse(packet, q, flags | RCODE_NOERROR, [{ owner: POINTER_TO_QNAME, type: TYPE_PTR, ttl, rdata: encodeName(m.name) }], edns);
   }
@@ -338,14 +338,7 @@ export class Dns46 implements DnsAnswerer {
    * RFC 6147 §5.1.1 mirrored: synthesize only when the A answer is NOERROR without an A
    * record at the end of the chain; the AAAA answer decides the address.
    */
-  private async maybeSynthesize(
-    packet: Buffer,
-    msg: DnsMessage,
-    q: Question,
-    upstream: Buffer,
-    edns: { udpSize: number } | null,
-    key: string,
-  ): Promise<Buffer | null> {
+  private async maybeSynthesize(packet: Buffer, msg: DnsMessage, q: Question, upstream: Buffer, edns: { udpSize: number } | null, key: string): Promise<Buffer | null> {
     let a: DnsMessage;
     try {
       a = parseMessage(upstream);
@@ -437,4 +430,3 @@ function cacheTtl(packet: Buffer): number {
   const min = Math.min(...recs.map((r) => r.ttl));
   return msg.answers.length === 0 ? Math.min(min, NEGATIVE_CACHE_S) : min;
 }
-

@@ -96,8 +96,7 @@ export class MappingStore {
   /** Write the static mappings (no expiry). Idempotent; run at start. */
   async installStatic(): Promise<void> {
     const tx = this.pool.main.multi();
-    for (const m of this.byIndex.values())
-      if (m.expiresAt === Infinity) tx.set(this.v4Key(m.index), `${m.ipv6} 0 `).set(this.v6Key(m.ipv6), String(m.index));
+    for (const m of this.byIndex.values()) if (m.expiresAt === Infinity) tx.set(this.v4Key(m.index), `${m.ipv6} 0 `).set(this.v6Key(m.ipv6), String(m.index));
     await withTimeout(tx.exec(), this.opTimeoutMs, 'writing static mappings');
   }
 
@@ -208,10 +207,7 @@ export class MappingStore {
       const now = Date.now();
       // One round trip: watch the IPv6 key, read it (already mapped by any gateway?), and
       // take the next candidate index from the shared cursor.
-      const [[, existing], [, cursor]] = ((await c.pipeline().watch(v6k).get(v6k).incr(`${this.prefix}:cursor`).exec()) ?? []).slice(1) as [
-        [null, string | null],
-        [null, number],
-      ];
+      const [[, existing], [, cursor]] = ((await c.pipeline().watch(v6k).get(v6k).incr(`${this.prefix}:cursor`).exec()) ?? []).slice(1) as [[null, string | null], [null, number]];
       if (existing !== null) {
         await c.unwatch();
         const m = await this.byIndexLookup(Number(existing));
@@ -244,11 +240,7 @@ export class MappingStore {
       // failover), the WATCH is gone, and NX still keeps us from overwriting anyone.
       const expiresAt = now + Math.min(this.idleMs, this.maxMs);
       const value = `${v6} ${now} ${name}`;
-      const done = await c
-        .multi()
-        .set(v4k, value, 'PXAT', expiresAt, 'NX')
-        .set(v6k, String(index), 'PXAT', expiresAt, 'NX')
-        .exec();
+      const done = await c.multi().set(v4k, value, 'PXAT', expiresAt, 'NX').set(v6k, String(index), 'PXAT', expiresAt, 'NX').exec();
       if (done === null) {
         probes--;
         continue;
@@ -296,11 +288,7 @@ export class MappingStore {
       // Only while the reverse key still names this IPv6 address (WATCH would need a
       // transaction connection; a lease that expired meanwhile is simply not renewed:
       // PEXPIREAT on a missing key does nothing).
-      const r = await withTimeout(
-        this.pool.main.multi().pexpireat(this.v4Key(m.index), target).pexpireat(this.v6Key(m.ipv6), target).exec(),
-        this.opTimeoutMs,
-        'lease renewal',
-      );
+      const r = await withTimeout(this.pool.main.multi().pexpireat(this.v4Key(m.index), target).pexpireat(this.v6Key(m.ipv6), target).exec(), this.opTimeoutMs, 'lease renewal');
       if (r?.[0]?.[1] === 1) m.expiresAt = target;
       else this.forget(m);
     } catch (e) {

@@ -176,6 +176,7 @@ function fluentBitConfigMap(v: Values, o: RenderOptions): K8sObject {
     '    Name         record_modifier',
     '    Match        *',
     `    Record       release ${o.release}`,
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: fluent-bit expands ${HOSTNAME} itself
     '    Record       pod ${HOSTNAME}',
     '',
     '[OUTPUT]',
@@ -186,7 +187,12 @@ function fluentBitConfigMap(v: Values, o: RenderOptions): K8sObject {
     '',
   ].join('\n');
   const parsers = ['[PARSER]', '    Name        dssm-json', '    Format      json', '    Time_Key    time', '    Time_Format %Y-%m-%dT%H:%M:%S.%LZ', ''].join('\n');
-  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: meta(o, `${o.release}-fluent-bit`, labels(o, 'logging', `${o.release}-fluent-bit`)), data: { 'fluent-bit.conf': conf, 'parsers.conf': parsers } };
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: meta(o, `${o.release}-fluent-bit`, labels(o, 'logging', `${o.release}-fluent-bit`)),
+    data: { 'fluent-bit.conf': conf, 'parsers.conf': parsers },
+  };
 }
 
 function serverConf(v: Values, r: RuntimeConfig, ephemeral: boolean): string {

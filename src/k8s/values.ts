@@ -8,13 +8,16 @@
  * wrong type stops the render with the key named, because a typo in a values file that
  * silently falls back to a default is how a production store ends up without persistence.
  */
-import { parse as parseYaml, Document, isMap, isScalar, Pair, Scalar, type YAMLMap } from 'yaml';
+import { parse as parseYaml, Document, isMap, isScalar, type Pair, Scalar, type YAMLMap } from 'yaml';
 import { z } from 'zod';
 import { DSSM_VERSION } from '../version.js';
 
 /** A Kubernetes resource quantity ("250m", "1", "512Mi", "8Gi"). */
 const quantity = z.string().regex(/^[0-9]+(\.[0-9]+)?(m|k|Ki|M|Mi|G|Gi|T|Ti|P|Pi|E|Ei)?$/, 'expected a Kubernetes quantity such as 250m, 1, 512Mi or 8Gi');
-const dnsLabel = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'expected a DNS label (lower-case letters, digits and -)').max(63);
+const dnsLabel = z
+  .string()
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'expected a DNS label (lower-case letters, digits and -)')
+  .max(63);
 const port = z.number().int().min(1).max(65535);
 
 const resourceList = z.strictObject({ cpu: quantity.optional(), memory: quantity.optional() });
@@ -32,7 +35,10 @@ export const ValuesSchema = z
       })
       .prefault({}),
     clusterDomain: z.string().min(1).default('cluster.local'),
-    masterName: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'expected letters, digits, _ . -').default('dssm'),
+    masterName: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]+$/, 'expected letters, digits, _ . -')
+      .default('dssm'),
     replicas: z.number().int().min(1).max(9).default(3),
     affinity_type: z.enum(['required', 'preferred', 'custom']).default('required'),
     affinity: z.record(z.string(), z.unknown()).optional(),
@@ -77,11 +83,12 @@ export const ValuesSchema = z
   })
   .superRefine((v, ctx) => {
     if (v.affinity_type === 'custom' && !v.affinity) ctx.addIssue({ code: 'custom', path: ['affinity'], message: "required when affinity_type is 'custom'" });
-    if (v.affinity_type !== 'custom' && v.affinity) ctx.addIssue({ code: 'custom', path: ['affinity'], message: "only used with affinity_type: custom" });
+    if (v.affinity_type !== 'custom' && v.affinity) ctx.addIssue({ code: 'custom', path: ['affinity'], message: 'only used with affinity_type: custom' });
     if (v.mode === 'persistent') {
       if (v.syncReplicas > v.replicas - 1) ctx.addIssue({ code: 'custom', path: ['syncReplicas'], message: `at most replicas - 1 (${v.replicas - 1})` });
       if (v.sentinel.quorum > v.sentinel.replicas) ctx.addIssue({ code: 'custom', path: ['sentinel', 'quorum'], message: `at most sentinel.replicas (${v.sentinel.replicas})` });
-      if (v.pod_disruption_budget.min_available > v.replicas) ctx.addIssue({ code: 'custom', path: ['pod_disruption_budget', 'min_available'], message: `at most replicas (${v.replicas}), or no pod could ever be evicted` });
+      if (v.pod_disruption_budget.min_available > v.replicas)
+        ctx.addIssue({ code: 'custom', path: ['pod_disruption_budget', 'min_available'], message: `at most replicas (${v.replicas}), or no pod could ever be evicted` });
     }
   });
 
@@ -110,7 +117,12 @@ export const VALUE_DOCS: Record<string, string> = {
 export class ValuesError extends Error {}
 
 function keyPath(path: readonly PropertyKey[]): string {
-  return path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.').replace(/\.\[/g, '[') || '(top level)';
+  return (
+    path
+      .map((p) => (typeof p === 'number' ? `[${p}]` : String(p)))
+      .join('.')
+      .replace(/\.\[/g, '[') || '(top level)'
+  );
 }
 
 /** Validate parsed values (an object from YAML); throws ValuesError naming every bad key. */
@@ -150,7 +162,11 @@ export function defaultValuesYaml(): string {
       const key = isScalar(item.key) ? (item.key as Scalar) : new Scalar(item.key);
       item.key = key;
       const text = VALUE_DOCS[String(key.value)];
-      if (text) key.commentBefore = text.split('\n').map((l) => ' ' + l).join('\n');
+      if (text)
+        key.commentBefore = text
+          .split('\n')
+          .map((l) => ' ' + l)
+          .join('\n');
     }
   }
   // A custom affinity is absent by default; show its shape.

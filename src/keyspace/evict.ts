@@ -23,15 +23,7 @@
 import type { Database, Keyspace } from './keyspace.js';
 import { AccessMode } from './memory.js';
 
-export type MaxmemoryPolicy =
-  | 'noeviction'
-  | 'allkeys-lru'
-  | 'volatile-lru'
-  | 'allkeys-lfu'
-  | 'volatile-lfu'
-  | 'allkeys-random'
-  | 'volatile-random'
-  | 'volatile-ttl';
+export type MaxmemoryPolicy = 'noeviction' | 'allkeys-lru' | 'volatile-lru' | 'allkeys-lfu' | 'volatile-lfu' | 'allkeys-random' | 'volatile-random' | 'volatile-ttl';
 
 /** The access stamping a policy needs. */
 export function accessModeOf(policy: string): AccessMode {
@@ -54,7 +46,7 @@ export interface EvictionHost {
   evicted(db: Database, key: string): void;
 }
 
-export const enum EvictResult {
+export enum EvictResult {
   /** Memory is within the limit, or evicting is not possible now. */
   Ok = 0,
   /** Still over the limit; evicting continues in the next event-loop turns. */
@@ -231,7 +223,7 @@ export class Evictor {
   private pickRandom(policy: MaxmemoryPolicy): { db: Database; key: string } | null {
     const dbs = this.ks.dbs;
     for (let i = 0; i < dbs.length; i++) {
-      const j = (++this.nextDb) % dbs.length;
+      const j = ++this.nextDb % dbs.length;
       const db = dbs[j]!;
       const map = policy === 'allkeys-random' ? db.dict : db.expires;
       if (map.size === 0) continue;
@@ -265,6 +257,6 @@ export class Evictor {
 /** maxmemory-eviction-tenacity to a time limit per round (evictionTimeLimitUs). */
 function timeLimitUs(tenacity: number): number {
   if (tenacity <= 10) return 50 * tenacity;
-  if (tenacity < 100) return 500 * Math.pow(1.15, tenacity - 10);
+  if (tenacity < 100) return 500 * 1.15 ** (tenacity - 10);
   return Infinity;
 }

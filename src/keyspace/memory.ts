@@ -31,7 +31,7 @@ export const LRU_CLOCK_MAX = (1 << 24) - 1;
 export const LFU_INIT_VAL = 5;
 
 /** What is stamped on access: nothing, the LRU clock, or the LFU counter and decay time. */
-export const enum AccessMode {
+export enum AccessMode {
   Off = 0,
   Lru = 1,
   Lfu = 2,
@@ -71,7 +71,7 @@ export class AccessTracking {
     let counter = this.lfuDecay(stamp);
     if (counter < 255) {
       const base = counter - LFU_INIT_VAL;
-      const p = 1 / ((base < 0 ? 0 : base) * this.lfuLogFactor + 1);
+      const p = 1 / (Math.max(base, 0) * this.lfuLogFactor + 1);
       if (Math.random() < p) counter++;
     }
     return (this.lfuMinutes() << 8) | counter;

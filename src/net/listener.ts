@@ -3,7 +3,7 @@
  * address, `::*` every IPv6 one, and a leading `-` marks an address that may be missing
  * (the default `* -::*` works on hosts without IPv6).
  */
-import net from 'node:net';
+import type net from 'node:net';
 import { channels, log } from '../observe/events.js';
 
 /** When accept errors were last logged, so that a burst of them logs once a second. */
@@ -40,12 +40,7 @@ function hostFor(bind: string): string {
  * Listen on each bind address; resolves with the listeners once all are up. A failure on
  * a required address rejects (and closes the ones already open).
  */
-export async function listenAll(
-  binds: string[],
-  port: number,
-  makeServer: () => net.Server,
-  opts: { backlog: number; tls: boolean },
-): Promise<BoundListener[]> {
+export async function listenAll(binds: string[], port: number, makeServer: () => net.Server, opts: { backlog: number; tls: boolean }): Promise<BoundListener[]> {
   const out: BoundListener[] = [];
   let actualPort = port;
   for (const raw of binds) {

@@ -85,7 +85,6 @@ export function limitClassOf(c: { flags: Client['flags'] }): LimitClass {
 /** Slots of the recent-peak tracking behind INFO's client_recent_max_*_buffer (one per second). */
 const PEAK_SLOTS = 8;
 
-
 /** The limits of one data node, kept current from its configuration. */
 export class OutputLimits {
   classes: Record<LimitClass, ClassLimit> = parseOutputLimits('');

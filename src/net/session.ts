@@ -339,7 +339,6 @@ export class Session implements Client {
     }
   }
 
-
   /** Byte ranges of pushes written while a command runs quietly (see executeQuietly). */
   private quietPushes: number[] | null = null;
 
@@ -374,7 +373,7 @@ export class Session implements Client {
   flush(): void {
     if (this.closed) return;
     // Persistence may hold replies until the writes they acknowledge are in the AOF.
-    if (replyGate !== null && replyGate(this)) return;
+    if (replyGate?.(this)) return;
     const out = this.reply.takeView();
     if (out !== null) {
       this.server.stats.netOutputBytes += out.length;

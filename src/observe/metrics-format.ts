@@ -91,9 +91,7 @@ export class Exposition {
 }
 
 /** Seconds: 10µs to 10s, roughly 1-2.5-5 per decade (Redis commands are mostly µs). */
-export const LATENCY_BUCKETS: readonly number[] = [
-  0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
-];
+export const LATENCY_BUCKETS: readonly number[] = [0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 /** Observations in fixed buckets; counts[i] is for (bounds[i-1], bounds[i]], the last is above all. */
 export class Histogram {

@@ -105,7 +105,7 @@ function allSpecs(node: NodeHost): CommandSpec[] {
     if (seen.has(spec)) continue;
     seen.add(spec);
     out.push(spec);
-    if (spec.subcommands) for (const sub of spec.subcommands.values()) if (!seen.has(sub)) (seen.add(sub), out.push(sub));
+    if (spec.subcommands) for (const sub of spec.subcommands.values()) if (!seen.has(sub)) seen.add(sub), out.push(sub);
   }
   return out;
 }

@@ -238,16 +238,28 @@ export function commandsForEntry(key: string, value: RValue, expireAt: number): 
     };
     switch (value.type) {
       case 'list':
-        batch('RPUSH', map((value as RList).items(), (v) => [v]));
+        batch(
+          'RPUSH',
+          map((value as RList).items(), (v) => [v]),
+        );
         break;
       case 'set':
-        batch('SADD', map((value as RSet).members(), (v) => [v]));
+        batch(
+          'SADD',
+          map((value as RSet).members(), (v) => [v]),
+        );
         break;
       case 'zset':
-        batch('ZADD', map((value as RZSet).entries(), ([m, s]) => [formatDouble(s), m]));
+        batch(
+          'ZADD',
+          map((value as RZSet).entries(), ([m, s]) => [formatDouble(s), m]),
+        );
         break;
       case 'hash':
-        batch('HMSET', map((value as RHash).entries(), ([f, v]) => [f, v]));
+        batch(
+          'HMSET',
+          map((value as RHash).entries(), ([f, v]) => [f, v]),
+        );
         break;
       default:
         throw new AofError(`cannot rewrite a value of type ${value.type}`);

@@ -31,9 +31,7 @@ function bgsave(c: Client, argv: string[]): void {
       c.reply.simple('Background saving scheduled');
       return;
     }
-    throw new CommandError(
-      "ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.",
-    );
+    throw new CommandError("ERR Another child process is active (AOF?): can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.");
   }
   p.snapshots.background();
   c.reply.simple('Background saving started');
@@ -53,7 +51,35 @@ function bgrewriteaof(c: Client): void {
 
 const S = { group: 'server' as const };
 export const persistenceCommands: CommandSpec[] = [
-  defineCommand({ ...S, name: 'save', arity: 1, flags: 'admin noscript no_async_loading no_multi', handler: save, summary: 'Synchronously save the dataset to disk', since: '1.0.0', complexity: 'O(N) where N is the total number of keys in all databases' }),
-  defineCommand({ ...S, name: 'bgsave', docs: { history: [['3.2.2', 'Added the `SCHEDULE` option.']] }, arity: -1, flags: 'admin noscript no_async_loading', handler: bgsave, summary: 'Asynchronously save the dataset to disk', since: '1.0.0', complexity: 'O(1)' }),
-  defineCommand({ ...S, name: 'bgrewriteaof', arity: 1, flags: 'admin noscript no_async_loading', handler: bgrewriteaof, summary: 'Asynchronously rewrite the append-only file', since: '1.0.0', complexity: 'O(1)' }),
+  defineCommand({
+    ...S,
+    name: 'save',
+    arity: 1,
+    flags: 'admin noscript no_async_loading no_multi',
+    handler: save,
+    summary: 'Synchronously save the dataset to disk',
+    since: '1.0.0',
+    complexity: 'O(N) where N is the total number of keys in all databases',
+  }),
+  defineCommand({
+    ...S,
+    name: 'bgsave',
+    docs: { history: [['3.2.2', 'Added the `SCHEDULE` option.']] },
+    arity: -1,
+    flags: 'admin noscript no_async_loading',
+    handler: bgsave,
+    summary: 'Asynchronously save the dataset to disk',
+    since: '1.0.0',
+    complexity: 'O(1)',
+  }),
+  defineCommand({
+    ...S,
+    name: 'bgrewriteaof',
+    arity: 1,
+    flags: 'admin noscript no_async_loading',
+    handler: bgrewriteaof,
+    summary: 'Asynchronously rewrite the append-only file',
+    since: '1.0.0',
+    complexity: 'O(1)',
+  }),
 ];

@@ -70,8 +70,14 @@ export function crc64Update(state: Crc64State, data: Uint8Array, start = 0, end 
   for (; i < end8; i += 8) {
     const a = lo ^ (data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24));
     const b = hi ^ (data[i + 4]! | (data[i + 5]! << 8) | (data[i + 6]! << 16) | (data[i + 7]! << 24));
-    const i0 = a & 0xff, i1 = (a >>> 8) & 0xff, i2 = (a >>> 16) & 0xff, i3 = a >>> 24;
-    const i4 = b & 0xff, i5 = (b >>> 8) & 0xff, i6 = (b >>> 16) & 0xff, i7 = b >>> 24;
+    const i0 = a & 0xff,
+      i1 = (a >>> 8) & 0xff,
+      i2 = (a >>> 16) & 0xff,
+      i3 = a >>> 24;
+    const i4 = b & 0xff,
+      i5 = (b >>> 8) & 0xff,
+      i6 = (b >>> 16) & 0xff,
+      i7 = b >>> 24;
     lo = L7[i0]! ^ L6[i1]! ^ L5[i2]! ^ L4[i3]! ^ L3[i4]! ^ L2[i5]! ^ L1[i6]! ^ L0[i7]!;
     hi = H7[i0]! ^ H6[i1]! ^ H5[i2]! ^ H4[i3]! ^ H3[i4]! ^ H2[i5]! ^ H1[i6]! ^ H0[i7]!;
   }

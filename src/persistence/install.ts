@@ -71,7 +71,7 @@ export function installPersistence(node: NodeHost): void {
   const release = () => {
     scheduled = false;
     aof?.flush();
-    if (aof !== null && aof.hasPending) {
+    if (aof?.hasPending) {
       for (const s of held) stuck.add(s);
       held.clear();
       return;
@@ -193,7 +193,11 @@ export function installPersistence(node: NodeHost): void {
         // replication position, unless commands follow it (the data is ahead of it).
         if (r.stamp !== null && r.commandsAfterStamp === 0) node.ext.replicationState?.restore(r.stamp, a.manifestPath);
         else if (r.stamp !== null) {
-          log('warn', 'Not restoring the replication position from the AOF: commands follow the last recorded position', { replid: r.stamp.replId, offset: r.stamp.offset, commandsAfter: r.commandsAfterStamp });
+          log('warn', 'Not restoring the replication position from the AOF: commands follow the last recorded position', {
+            replid: r.stamp.replId,
+            offset: r.stamp.offset,
+            commandsAfter: r.commandsAfterStamp,
+          });
         }
       }
       await a.open();

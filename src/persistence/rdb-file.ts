@@ -119,12 +119,7 @@ export function runSync<T>(steps: Generator<void, T>): T {
  * Serialize a snapshot into fd as a complete RDB file, one slice per step (the driver
  * decides whether to yield to the event loop between steps). Returns the keys written.
  */
-export function* writeRdbSnapshot(
-  server: ServerContext,
-  snapshot: KeyspaceSnapshot,
-  fd: RdbOutput,
-  opts: { aofBase: boolean; repl?: ReplicationStamp | null },
-): Generator<void, number> {
+export function* writeRdbSnapshot(server: ServerContext, snapshot: KeyspaceSnapshot, fd: RdbOutput, opts: { aofBase: boolean; repl?: ReplicationStamp | null }): Generator<void, number> {
   const limits = limitsFrom(server);
   const out = new RdbFileWriter(fd, server.config.get('rdbchecksum') === 'yes');
   const head = new ByteSink();
@@ -187,14 +182,7 @@ export interface RdbReplAux {
   stamp: ReplicationStamp | null;
 }
 
-export function* loadRdb(
-  server: ServerContext,
-  data: Buffer,
-  source: string,
-  progress?: LoadingProgress,
-  offset = 0,
-  replAux?: RdbReplAux,
-): Generator<void, [number, number]> {
+export function* loadRdb(server: ServerContext, data: Buffer, source: string, progress?: LoadingProgress, offset = 0, replAux?: RdbReplAux): Generator<void, [number, number]> {
   if (data.length < 9 || data.toString('latin1', 0, 5) !== 'REDIS') throw new RdbLoadError(`Wrong signature trying to load DB from file ${source}`);
   const version = Number(data.toString('latin1', 5, 9));
   if (!Number.isInteger(version) || version < 1 || version > 10) {

@@ -323,7 +323,7 @@ export class ListpackBuilder {
     this.sink.u8(0xff);
     const b = Buffer.from(this.sink.view());
     b.writeUInt32LE(b.length, 0);
-    b.writeUInt16LE(this.count < 65535 ? this.count : 65535, 4);
+    b.writeUInt16LE(Math.min(this.count, 65535), 4);
     return b;
   }
 }
@@ -585,7 +585,7 @@ export class RdbReader {
     if (!enc) return this.bytes(v);
     switch (v) {
       case 0:
-        return Buffer.from(String((this.bytes(1).readInt8(0))), 'latin1');
+        return Buffer.from(String(this.bytes(1).readInt8(0)), 'latin1');
       case 1:
         return Buffer.from(String(this.bytes(2).readInt16LE(0)), 'latin1');
       case 2:

@@ -22,7 +22,7 @@ function aclOf(c: Client): Acl {
 function validName(name: string): void {
   for (let i = 0; i < name.length; i++) {
     const ch = name.charCodeAt(i);
-    if (ch <= 32 || ch === 127) throw new CommandError('ERR Usernames can\'t contain spaces or null characters');
+    if (ch <= 32 || ch === 127) throw new CommandError("ERR Usernames can't contain spaces or null characters");
   }
 }
 
@@ -252,17 +252,70 @@ const ADMIN = 'admin noscript loading stale';
 const PLAIN = 'noscript loading stale';
 
 const subs: CommandDefinition[] = [
-  { ...G, name: 'cat', arity: -2, flags: PLAIN, handler: cat, summary: 'List the ACL categories or the commands inside a category', complexity: 'O(1) since the categories and commands are a fixed set.' },
-  { ...G, name: 'deluser', arity: -3, flags: ADMIN, handler: deluser, summary: 'Remove the specified ACL users and the associated rules', complexity: 'O(1) amortized time considering the typical user.' },
-  { ...G, name: 'dryrun', arity: -4, flags: ADMIN, handler: dryrun, summary: 'Returns whether the user can execute the given command without executing the command.', since: '7.0.0', complexity: 'O(1).' },
+  {
+    ...G,
+    name: 'cat',
+    arity: -2,
+    flags: PLAIN,
+    handler: cat,
+    summary: 'List the ACL categories or the commands inside a category',
+    complexity: 'O(1) since the categories and commands are a fixed set.',
+  },
+  {
+    ...G,
+    name: 'deluser',
+    arity: -3,
+    flags: ADMIN,
+    handler: deluser,
+    summary: 'Remove the specified ACL users and the associated rules',
+    complexity: 'O(1) amortized time considering the typical user.',
+  },
+  {
+    ...G,
+    name: 'dryrun',
+    arity: -4,
+    flags: ADMIN,
+    handler: dryrun,
+    summary: 'Returns whether the user can execute the given command without executing the command.',
+    since: '7.0.0',
+    complexity: 'O(1).',
+  },
   { ...G, name: 'genpass', arity: -2, flags: PLAIN, handler: genpassCmd, summary: 'Generate a pseudorandom secure password to use for ACL users' },
-  { ...G, name: 'getuser', arity: 3, flags: ADMIN, handler: getuser, summary: 'Get the rules for a specific ACL user', complexity: 'O(N). Where N is the number of password, command and pattern rules that the user has.', docs: { history: [['6.2.0', 'Added Pub/Sub channel patterns.'], ['7.0.0', 'Added selectors and changed the format of key and channel patterns from a list to their rule representation.']] } },
+  {
+    ...G,
+    name: 'getuser',
+    arity: 3,
+    flags: ADMIN,
+    handler: getuser,
+    summary: 'Get the rules for a specific ACL user',
+    complexity: 'O(N). Where N is the number of password, command and pattern rules that the user has.',
+    docs: {
+      history: [
+        ['6.2.0', 'Added Pub/Sub channel patterns.'],
+        ['7.0.0', 'Added selectors and changed the format of key and channel patterns from a list to their rule representation.'],
+      ],
+    },
+  },
   { ...G, name: 'help', arity: 2, flags: 'loading stale', handler: help, summary: 'Show helpful text about the different subcommands' },
   { ...G, name: 'list', arity: 2, flags: ADMIN, handler: list, summary: 'List the current ACL rules in ACL config file format', complexity: 'O(N). Where N is the number of configured users.' },
   { ...G, name: 'load', arity: 2, flags: ADMIN, handler: load, summary: 'Reload the ACLs from the configured ACL file', complexity: 'O(N). Where N is the number of configured users.' },
   { ...G, name: 'log', arity: -2, flags: ADMIN, handler: aclLog, summary: 'List latest events denied because of ACLs in place', complexity: 'O(N) with N being the number of entries shown.' },
   { ...G, name: 'save', arity: 2, flags: ADMIN, handler: save, summary: 'Save the current ACL rules in the configured ACL file', complexity: 'O(N). Where N is the number of configured users.' },
-  { ...G, name: 'setuser', arity: -3, flags: ADMIN, handler: setuser, summary: 'Modify or create the rules for a specific ACL user', complexity: 'O(N). Where N is the number of rules provided.', docs: { history: [['6.2.0', 'Added Pub/Sub channel patterns.'], ['7.0.0', 'Added selectors and key based permissions.']] } },
+  {
+    ...G,
+    name: 'setuser',
+    arity: -3,
+    flags: ADMIN,
+    handler: setuser,
+    summary: 'Modify or create the rules for a specific ACL user',
+    complexity: 'O(N). Where N is the number of rules provided.',
+    docs: {
+      history: [
+        ['6.2.0', 'Added Pub/Sub channel patterns.'],
+        ['7.0.0', 'Added selectors and key based permissions.'],
+      ],
+    },
+  },
   { ...G, name: 'users', arity: 2, flags: ADMIN, handler: users, summary: 'List the username of all the configured ACL rules', complexity: 'O(N). Where N is the number of configured users.' },
   { ...G, name: 'whoami', arity: 2, flags: PLAIN, handler: whoami, summary: 'Return the name of the user associated to the current connection' },
 ];

@@ -261,7 +261,8 @@ export class Acl {
     }
     if (c0 === '&') {
       const pattern = rule.slice(1);
-      if (u.allChannels) return `Adding a pattern after the * pattern (or the 'allchannels' flag) is not valid and does not have any effect. Try 'resetchannels' to start with an empty list of channels`;
+      if (u.allChannels)
+        return `Adding a pattern after the * pattern (or the 'allchannels' flag) is not valid and does not have any effect. Try 'resetchannels' to start with an empty list of channels`;
       if (pattern === '*') {
         u.allChannels = true;
         u.channels = [];
@@ -364,7 +365,7 @@ export class Acl {
   /** Check a password for a user: null when good, else Redis's error. */
   check(user: string, pass: string): AclUser | null {
     const u = this.users.get(user);
-    if (!u || !u.enabled) return null;
+    if (!u?.enabled) return null;
     if (u.nopass) return u;
     const h = hashPassword(pass);
     return u.passwords.includes(h) ? u : null;
@@ -462,7 +463,7 @@ export class Acl {
   /** Certificate users: authenticate a TLS client as the user its certificate CN names. */
   authenticateByCertificate(c: Client, cn: string): boolean {
     const u = this.users.get(cn);
-    if (!u || !u.enabled) {
+    if (!u?.enabled) {
       this.addLog(c, 'auth', 'AUTH', cn);
       log('warn', 'TLS client certificate names no enabled ACL user; the connection stays unauthenticated', { cn, addr: c.addr });
       return false;
@@ -525,7 +526,9 @@ export function splitWords(line: string): string[] {
 
 export function genpass(bits: number): string {
   const chars = Math.ceil(bits / 4);
-  return randomBytes(Math.ceil(chars / 2)).toString('hex').slice(0, chars);
+  return randomBytes(Math.ceil(chars / 2))
+    .toString('hex')
+    .slice(0, chars);
 }
 
 declare module '../commands/context.js' {
@@ -549,7 +552,10 @@ export function installAcl(node: NodeHost): Acl {
   // Users from `user` lines, then the aclfile (Redis refuses both at once).
   const userLines = config.get('user');
   const aclfile = config.get('aclfile');
-  if (userLines && aclfile) throw new Error('Configuring Redis with users defined in redis.conf and at the same setting an ACL file path is invalid. This setup is very likely to lead to configuration errors and security holes, please define either an ACL file or declare users directly in your redis.conf, but not both.');
+  if (userLines && aclfile)
+    throw new Error(
+      'Configuring Redis with users defined in redis.conf and at the same setting an ACL file path is invalid. This setup is very likely to lead to configuration errors and security holes, please define either an ACL file or declare users directly in your redis.conf, but not both.',
+    );
   if (userLines) acl.replaceUsers(acl.parseUsers(userLines, 'config'));
   if (aclfile) {
     let text = '';

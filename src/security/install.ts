@@ -104,7 +104,18 @@ export function installSecurity(node: NodeHost): void {
       }, DAY);
       expiryTimer.unref();
     });
-    for (const d of ['tls-auth-clients', 'tls-protocols', 'tls-ciphers', 'tls-ciphersuites', 'tls-prefer-server-ciphers', 'tls-session-caching', 'tls-session-cache-timeout', ...['cert', 'key', 'key-file-pass', 'client-cert', 'client-key', 'client-key-file-pass', 'dh-params', 'ca-cert', 'ca-cert-dir'].map((x) => (x.includes('pass') || x.endsWith('-dir') ? `tls-${x}` : `tls-${x}-file`))]) {
+    for (const d of [
+      'tls-auth-clients',
+      'tls-protocols',
+      'tls-ciphers',
+      'tls-ciphersuites',
+      'tls-prefer-server-ciphers',
+      'tls-session-caching',
+      'tls-session-cache-timeout',
+      ...['cert', 'key', 'key-file-pass', 'client-cert', 'client-key', 'client-key-file-pass', 'dh-params', 'ca-cert', 'ca-cert-dir'].map((x) =>
+        x.includes('pass') || x.endsWith('-dir') ? `tls-${x}` : `tls-${x}-file`,
+      ),
+    ]) {
       let last: string | null = null;
       // watch() calls back at once with the current value: only later changes reload.
       config.watch(d, (v) => {

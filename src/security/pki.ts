@@ -6,7 +6,7 @@
  * expiry) uses Node's own X509Certificate.
  */
 import 'reflect-metadata';
-import { X509Certificate as NodeX509, KeyObject, webcrypto, randomBytes } from 'node:crypto';
+import { KeyObject, webcrypto, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import * as x509 from '@peculiar/x509';
@@ -104,7 +104,10 @@ function serial(): string {
 
 /** Escape a value for an RFC 4514 name ("CN=..."). */
 function rdn(value: string): string {
-  return value.replace(/([,+"\\<>;=])/g, '\\$1').replace(/^([ #])/, '\\$1').replace(/ $/, '\\ ');
+  return value
+    .replace(/([,+"\\<>;=])/g, '\\$1')
+    .replace(/^([ #])/, '\\$1')
+    .replace(/ $/, '\\ ');
 }
 
 /** A self-signed CA certificate and key. */
@@ -125,22 +128,14 @@ export async function createCA(opts: CertOptions & { commonName?: string } = {})
   return { cert: cert.toString('pem') + '\n', key: keyPem(keys.privateKey) };
 }
 
-async function issue(
-  ca: Issued,
-  subjectCN: string,
-  opts: CertOptions,
-  usages: x509.ExtendedKeyUsage[],
-  names: x509.JsonGeneralName[],
-): Promise<Issued> {
+async function issue(ca: Issued, subjectCN: string, opts: CertOptions, usages: x509.ExtendedKeyUsage[], names: x509.JsonGeneralName[]): Promise<Issued> {
   const caCert = new x509.X509Certificate(ca.cert);
   const caKey = await importKey(ca.key, caCert);
   const keys = await generateKeys(opts.algorithm ?? 'ecdsa');
   const extensions: x509.Extension[] = [
     new x509.BasicConstraintsExtension(false, undefined, true),
     new x509.KeyUsagesExtension(
-      keys.privateKey.algorithm.name === 'ECDSA'
-        ? x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyAgreement
-        : x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment,
+      keys.privateKey.algorithm.name === 'ECDSA' ? x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyAgreement : x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment,
       true,
     ),
     new x509.ExtendedKeyUsageExtension(usages, false),

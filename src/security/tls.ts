@@ -11,7 +11,7 @@
  * Connections already open keep their own context. A broken replacement is refused with a
  * log line and the previous material stays in use.
  */
-import { constants as cryptoConstants, createHash, X509Certificate } from 'node:crypto';
+import { constants as cryptoConstants, createHash, type X509Certificate } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import tls from 'node:tls';
@@ -138,11 +138,14 @@ export function fingerprintOf(config: ConfigStore): string {
 function protocolRange(spec: string): { minVersion?: tls.SecureVersion; maxVersion?: tls.SecureVersion } {
   if (!spec.trim()) return { minVersion: 'TLSv1.2', maxVersion: 'TLSv1.3' };
   const known: tls.SecureVersion[] = ['TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3'];
-  const asked = spec.split(/\s+/).filter(Boolean).map((p) => {
-    const v = known.find((k) => k.toLowerCase() === p.toLowerCase());
-    if (!v) throw new Error(`Invalid tls-protocols specified: ${p}`);
-    return v;
-  });
+  const asked = spec
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((p) => {
+      const v = known.find((k) => k.toLowerCase() === p.toLowerCase());
+      if (!v) throw new Error(`Invalid tls-protocols specified: ${p}`);
+      return v;
+    });
   const idx = asked.map((v) => known.indexOf(v)).sort();
   return { minVersion: known[idx[0]!], maxVersion: known[idx[idx.length - 1]!] };
 }

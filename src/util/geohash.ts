@@ -218,9 +218,7 @@ function geoLatDistance(lat1d: number, lat2d: number): number {
 }
 
 /** A search shape: centre, radius or box, and the unit's size in meters. */
-export type GeoShape =
-  | { type: 'radius'; x: number; y: number; conversion: number; radius: number }
-  | { type: 'box'; x: number; y: number; conversion: number; width: number; height: number };
+export type GeoShape = { type: 'radius'; x: number; y: number; conversion: number; radius: number } | { type: 'box'; x: number; y: number; conversion: number; width: number; height: number };
 
 /**
  * Whether (x2, y2) is inside the shape, and its distance from the centre in meters
@@ -316,8 +314,7 @@ export function searchRanges(shape: GeoShape): [number, number][] {
   const minLat = latitude - latDelta;
   const maxLat = latitude + latDelta;
 
-  let radiusMeters =
-    shape.type === 'radius' ? shape.radius : Math.sqrt((shape.width / 2) * (shape.width / 2) + (shape.height / 2) * (shape.height / 2));
+  let radiusMeters = shape.type === 'radius' ? shape.radius : Math.sqrt((shape.width / 2) * (shape.width / 2) + (shape.height / 2) * (shape.height / 2));
   radiusMeters *= shape.conversion;
   let steps = estimateSteps(radiusMeters, latitude);
 

@@ -40,9 +40,8 @@ const HLL_SEED = 0xadc83b19;
 const SPARSE_VAL_MAX_VALUE = 32;
 const SPARSE_VAL_MAX_LEN = 4;
 const SPARSE_ZERO_MAX_LEN = 64;
-const SPARSE_XZERO_MAX_LEN = 16384;
 /** 0.5 / ln(2), the limit of alpha for m → ∞. */
-const HLL_ALPHA_INF = 0.721347520444481703680;
+const HLL_ALPHA_INF = 0.72134752044448170368;
 
 const isZero = (op: number): boolean => (op & 0xc0) === 0;
 const isXZero = (op: number): boolean => (op & 0xc0) === 0x40;

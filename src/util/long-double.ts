@@ -157,7 +157,7 @@ export function parseLongDouble(input: string): LongDouble | null {
 
 function clampExponent(s: string): number {
   const v = Number(s);
-  return v > 100000 ? 100000 : v < -100000 ? -100000 : v;
+  return v > 100000 ? 100000 : Math.max(v, -100000);
 }
 
 /** ld2string(LD_STR_HUMAN): `%.17Lf`, trailing zeros (and a bare '.') removed, "-0" as "0". */

@@ -377,7 +377,9 @@ describe('geo commands against redis-server', { skip: skipWithoutRedis() }, () =
       ['GEOSEARCHSTORE', 'dst', 'g', 'FROMLONLAT', '100', '37', 'BYRADIUS', '200', 'km'],
     ]);
     const ours = log.slice(mark).map((a) => a.join(' '));
-    const theirs = readRedisAof(p.redis.dir).slice(before).map((a) => a.join(' '));
+    const theirs = readRedisAof(p.redis.dir)
+      .slice(before)
+      .map((a) => a.join(' '));
     assert.deepEqual(ours, theirs);
     assert.equal(ours[0], 'zadd g 3479099956230698 Palermo 3479447370796909 Catania');
     assert.equal(ours.length, 6);

@@ -143,8 +143,29 @@ describe('hashes against redis-server', { skip: skipWithoutRedis() }, () => {
   it('HINCRBYFLOAT: long double results formatted as Redis 7.0, and its errors', async () => {
     await p.send(['FLUSHALL']);
     const cmds: string[][] = [];
-    const incs = ['0.1', '0.2', '1e20', '-1e20', '3.0e3', '-0', '0', '1.5', '10.5', '-0.00000000000000001', '1e-17', '5e-18',
-      '0x10', '0X1.8p1', '3.14159265358979323846264338327950288', '1e-300', '123456789012345678901234567890', '.5', '5.', '+2', '7E2'];
+    const incs = [
+      '0.1',
+      '0.2',
+      '1e20',
+      '-1e20',
+      '3.0e3',
+      '-0',
+      '0',
+      '1.5',
+      '10.5',
+      '-0.00000000000000001',
+      '1e-17',
+      '5e-18',
+      '0x10',
+      '0X1.8p1',
+      '3.14159265358979323846264338327950288',
+      '1e-300',
+      '123456789012345678901234567890',
+      '.5',
+      '5.',
+      '+2',
+      '7E2',
+    ];
     for (const inc of incs) cmds.push(['HINCRBYFLOAT', 'h', 'acc', inc]);
     for (const inc of incs) cmds.push(['HINCRBYFLOAT', 'h', `f${inc}`, inc]);
     cmds.push(
@@ -221,7 +242,9 @@ describe('hashes against redis-server', { skip: skipWithoutRedis() }, () => {
       ['HSETNX', 'pf', 'a', '1'],
     ]);
     const ours = log.slice(mark).map((a) => a.join(' '));
-    const theirs = readRedisAof(p.redis.dir).slice(before).map((a) => a.join(' '));
+    const theirs = readRedisAof(p.redis.dir)
+      .slice(before)
+      .map((a) => a.join(' '));
     assert.deepEqual(ours, theirs);
     assert.deepEqual(ours, ['HSET pf a 0.1', 'HSET pf a 0.3', 'HINCRBY pf b 3']);
   });
@@ -230,12 +253,32 @@ describe('hashes against redis-server', { skip: skipWithoutRedis() }, () => {
     await p.send(['FLUSHALL']);
     await p.send(['HSET', 'h', 'a', '1', 'b', '2', 'c', '3']);
     await resp3(async () => {
-      await all([['HGETALL', 'h'], ['HGETALL', 'nokey'], ['HKEYS', 'h'], ['HVALS', 'h'], ['HMGET', 'h', 'a', 'x'], ['HGET', 'h', 'x']]);
-      await all([['HRANDFIELD', 'h', '3', 'WITHVALUES'], ['HRANDFIELD', 'h', '10', 'withvalues'], ['HRANDFIELD', 'nokey'], ['HRANDFIELD', 'nokey', '3', 'WITHVALUES']]);
-      await all([['HRANDFIELD', 'h', '0'], ['HRANDFIELD', 'h', '0', 'WITHVALUES'], ['HSCAN', 'h', '0'], ['HSCAN', 'nokey', '0']]);
+      await all([
+        ['HGETALL', 'h'],
+        ['HGETALL', 'nokey'],
+        ['HKEYS', 'h'],
+        ['HVALS', 'h'],
+        ['HMGET', 'h', 'a', 'x'],
+        ['HGET', 'h', 'x'],
+      ]);
+      await all([
+        ['HRANDFIELD', 'h', '3', 'WITHVALUES'],
+        ['HRANDFIELD', 'h', '10', 'withvalues'],
+        ['HRANDFIELD', 'nokey'],
+        ['HRANDFIELD', 'nokey', '3', 'WITHVALUES'],
+      ]);
+      await all([
+        ['HRANDFIELD', 'h', '0'],
+        ['HRANDFIELD', 'h', '0', 'WITHVALUES'],
+        ['HSCAN', 'h', '0'],
+        ['HSCAN', 'nokey', '0'],
+      ]);
       await checkRandfield('h', true);
     });
-    await all([['HRANDFIELD', 'h', '3', 'WITHVALUES'], ['HRANDFIELD', 'h', '10', 'WITHVALUES']]);
+    await all([
+      ['HRANDFIELD', 'h', '3', 'WITHVALUES'],
+      ['HRANDFIELD', 'h', '10', 'WITHVALUES'],
+    ]);
     await checkRandfield('h', false);
   });
 
@@ -348,7 +391,7 @@ describe('hashes against redis-server', { skip: skipWithoutRedis() }, () => {
       const items = (r.v[1].v as Reply[]).map((x) => (x as { v: string }).v);
       for (let i = 0; i < items.length; i += 2) seen.add(items[i]!);
       step++;
-      await p.a.call('HDEL', 'big', `field:${(step * 7) % 150 + 150}`);
+      await p.a.call('HDEL', 'big', `field:${((step * 7) % 150) + 150}`);
       await p.a.call('HSET', 'big', `new:${step}`, 'x');
     } while (cursor !== '0');
     for (let i = 0; i < 150; i++) assert.ok(seen.has(`field:${i}`), `field:${i} was missed`);
@@ -395,7 +438,12 @@ describe('hashes against redis-server', { skip: skipWithoutRedis() }, () => {
     assert.ok(theirs.length > 5);
   });
 
-  for (const [seed, proto] of [[3, 2], [17, 2], [29, 3], [88, 2]] as const) {
+  for (const [seed, proto] of [
+    [3, 2],
+    [17, 2],
+    [29, 3],
+    [88, 2],
+  ] as const) {
     it(`random command sequences agree (seed ${seed}, RESP${proto})`, async () => {
       await p.send(['FLUSHALL']);
       await p.send(['HELLO', String(proto)]);

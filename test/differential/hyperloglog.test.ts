@@ -160,7 +160,10 @@ describe('HyperLogLog against redis-server', { skip: skipWithoutRedis() }, () =>
     await p.send(['FLUSHALL']);
     try {
       for (const limit of ['0', '40', '200', '6000']) {
-        await all([['CONFIG', 'SET', 'hll-sparse-max-bytes', limit], ['CONFIG', 'GET', 'hll-sparse-max-bytes']]);
+        await all([
+          ['CONFIG', 'SET', 'hll-sparse-max-bytes', limit],
+          ['CONFIG', 'GET', 'hll-sparse-max-bytes'],
+        ]);
         for (let k = 0; k < 40; k++) {
           await p.both(['PFADD', `lim${limit}`, `a${k}`, `b${k * 7}`, `c${k * 13}`]);
           await sameBytes(`lim${limit}`);
@@ -258,7 +261,9 @@ describe('HyperLogLog against redis-server', { skip: skipWithoutRedis() }, () =>
       ['PFCOUNT', 'nokey'],
     ]);
     const ours = log.slice(mark).map((a) => a.join(' '));
-    const theirs = readRedisAof(p.redis.dir).slice(before).map((a) => a.join(' '));
+    const theirs = readRedisAof(p.redis.dir)
+      .slice(before)
+      .map((a) => a.join(' '));
     assert.deepEqual(ours, theirs);
     assert.deepEqual(ours, ['PFADD q a b', 'PFCOUNT q', 'PFMERGE q2 q', 'PFCOUNT q2']);
   });

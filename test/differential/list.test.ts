@@ -338,50 +338,22 @@ describe('lists (differential)', { skip: skipWithoutRedis() }, () => {
 
   test('a blocked client is served by keys in the order they became ready (RENAME, MOVE, COPY, RESTORE)', async () => {
     await pair.send(['FLUSHALL']);
-    await whileBlocked(['BLMPOP', 0, 2, 'a', 'b', 'right', 'count', 2], [
-      ['RPUSH', 'src', 'x', 'y', 'z'],
-      ['RPUSH', 'src2', 'p', 'q'],
-      ['MULTI'],
-      ['RENAME', 'src', 'b'],
-      ['RENAME', 'src2', 'a'],
-      ['EXEC'],
-      ['LRANGE', 'a', 0, -1],
-      ['LRANGE', 'b', 0, -1],
-    ]);
+    await whileBlocked(
+      ['BLMPOP', 0, 2, 'a', 'b', 'right', 'count', 2],
+      [['RPUSH', 'src', 'x', 'y', 'z'], ['RPUSH', 'src2', 'p', 'q'], ['MULTI'], ['RENAME', 'src', 'b'], ['RENAME', 'src2', 'a'], ['EXEC'], ['LRANGE', 'a', 0, -1], ['LRANGE', 'b', 0, -1]],
+    );
     await pair.send(['FLUSHALL']);
-    await whileBlocked(['BLPOP', 'a', 'b', 0], [
-      ['RPUSH', 'src', 'x', 'y'],
-      ['MULTI'],
-      ['RENAME', 'src', 'b'],
-      ['RPUSH', 'a', 'k'],
-      ['EXEC'],
-      ['LRANGE', 'a', 0, -1],
-    ]);
+    await whileBlocked(['BLPOP', 'a', 'b', 0], [['RPUSH', 'src', 'x', 'y'], ['MULTI'], ['RENAME', 'src', 'b'], ['RPUSH', 'a', 'k'], ['EXEC'], ['LRANGE', 'a', 0, -1]]);
     await pair.send(['FLUSHALL']);
-    await whileBlocked(['BLMPOP', 0, 2, 'a', 'b', 'left'], [
-      ['SELECT', 1],
-      ['RPUSH', 'b', 'from-db1'],
-      ['SELECT', 0],
-      ['RPUSH', 'c', 'c1'],
-      ['MULTI'],
-      ['SELECT', 1],
-      ['MOVE', 'b', 0],
-      ['SELECT', 0],
-      ['COPY', 'c', 'a'],
-      ['EXEC'],
-      ['LRANGE', 'a', 0, -1],
-    ]);
+    await whileBlocked(
+      ['BLMPOP', 0, 2, 'a', 'b', 'left'],
+      [['SELECT', 1], ['RPUSH', 'b', 'from-db1'], ['SELECT', 0], ['RPUSH', 'c', 'c1'], ['MULTI'], ['SELECT', 1], ['MOVE', 'b', 0], ['SELECT', 0], ['COPY', 'c', 'a'], ['EXEC'], ['LRANGE', 'a', 0, -1]],
+    );
     await pair.send(['FLUSHALL']);
     await pair.send(['RPUSH', 'tmp', 'r1', 'r2']);
     const [payloadA, payloadB] = await pair.send(['DUMP', 'tmp']);
     assert.deepEqual(payloadA, payloadB);
-    await whileBlocked(['BRPOP', 'a', 'b', 0], [
-      ['MULTI'],
-      ['RESTORE', 'b', 0, (payloadA as { v: string }).v],
-      ['RPUSH', 'a', 'pushed'],
-      ['EXEC'],
-      ['LRANGE', 'a', 0, -1],
-    ]);
+    await whileBlocked(['BRPOP', 'a', 'b', 0], [['MULTI'], ['RESTORE', 'b', 0, (payloadA as { v: string }).v], ['RPUSH', 'a', 'pushed'], ['EXEC'], ['LRANGE', 'a', 0, -1]]);
   });
 
   test('RESP3 null shapes', async () => {
@@ -414,9 +386,17 @@ describe('lists (differential)', { skip: skipWithoutRedis() }, () => {
   test('OBJECT ENCODING is quicklist at any size', async () => {
     await pair.send(['FLUSHALL']);
     await pair.both(['OBJECT', 'ENCODING', 'nothing']);
-    await all([['RPUSH', 'l', 'a'], ['OBJECT', 'ENCODING', 'l']]);
+    await all([
+      ['RPUSH', 'l', 'a'],
+      ['OBJECT', 'ENCODING', 'l'],
+    ]);
     const big = 'x'.repeat(10000);
-    await all([['RPUSH', 'l', big], ['OBJECT', 'ENCODING', 'l'], ['LTRIM', 'l', 0, 0], ['OBJECT', 'ENCODING', 'l']]);
+    await all([
+      ['RPUSH', 'l', big],
+      ['OBJECT', 'ENCODING', 'l'],
+      ['LTRIM', 'l', 0, 0],
+      ['OBJECT', 'ENCODING', 'l'],
+    ]);
   });
 
   test('keyspace events', async () => {
@@ -482,25 +462,62 @@ describe('lists (differential)', { skip: skipWithoutRedis() }, () => {
         const op = Math.floor(r() * 19);
         let cmd: (string | number)[];
         switch (op) {
-          case 0: cmd = ['LPUSH', k(), v(), v()]; break;
-          case 1: cmd = ['RPUSH', k(), v()]; break;
-          case 2: cmd = ['LPOP', k()]; break;
-          case 3: cmd = ['RPOP', k(), Math.floor(r() * 4)]; break;
-          case 4: cmd = ['LRANGE', k(), idx(), idx()]; break;
-          case 5: cmd = ['LINDEX', k(), idx()]; break;
-          case 6: cmd = ['LSET', k(), idx(), v()]; break;
-          case 7: cmd = ['LINSERT', k(), pick(r, ['BEFORE', 'AFTER']), v(), v()]; break;
-          case 8: cmd = ['LREM', k(), idx(), v()]; break;
-          case 9: cmd = ['LTRIM', k(), idx(), idx()]; break;
-          case 10: cmd = ['LPOS', k(), v(), 'RANK', pick(r, [1, 2, -1, -2]), 'COUNT', Math.floor(r() * 3)]; break;
-          case 11: cmd = ['LMOVE', k(), k(), side(), side()]; break;
-          case 12: cmd = ['RPOPLPUSH', k(), k()]; break;
-          case 13: cmd = ['LMPOP', 2, k(), k(), side(), 'COUNT', 1 + Math.floor(r() * 3)]; break;
-          case 14: cmd = ['BLPOP', k(), k(), '0.001']; break;
-          case 15: cmd = ['LPUSHX', k(), v()]; break;
-          case 16: cmd = ['LLEN', k()]; break;
-          case 17: cmd = ['LPOS', k(), v()]; break;
-          default: cmd = ['LRANGE', k(), 0, -1];
+          case 0:
+            cmd = ['LPUSH', k(), v(), v()];
+            break;
+          case 1:
+            cmd = ['RPUSH', k(), v()];
+            break;
+          case 2:
+            cmd = ['LPOP', k()];
+            break;
+          case 3:
+            cmd = ['RPOP', k(), Math.floor(r() * 4)];
+            break;
+          case 4:
+            cmd = ['LRANGE', k(), idx(), idx()];
+            break;
+          case 5:
+            cmd = ['LINDEX', k(), idx()];
+            break;
+          case 6:
+            cmd = ['LSET', k(), idx(), v()];
+            break;
+          case 7:
+            cmd = ['LINSERT', k(), pick(r, ['BEFORE', 'AFTER']), v(), v()];
+            break;
+          case 8:
+            cmd = ['LREM', k(), idx(), v()];
+            break;
+          case 9:
+            cmd = ['LTRIM', k(), idx(), idx()];
+            break;
+          case 10:
+            cmd = ['LPOS', k(), v(), 'RANK', pick(r, [1, 2, -1, -2]), 'COUNT', Math.floor(r() * 3)];
+            break;
+          case 11:
+            cmd = ['LMOVE', k(), k(), side(), side()];
+            break;
+          case 12:
+            cmd = ['RPOPLPUSH', k(), k()];
+            break;
+          case 13:
+            cmd = ['LMPOP', 2, k(), k(), side(), 'COUNT', 1 + Math.floor(r() * 3)];
+            break;
+          case 14:
+            cmd = ['BLPOP', k(), k(), '0.001'];
+            break;
+          case 15:
+            cmd = ['LPUSHX', k(), v()];
+            break;
+          case 16:
+            cmd = ['LLEN', k()];
+            break;
+          case 17:
+            cmd = ['LPOS', k(), v()];
+            break;
+          default:
+            cmd = ['LRANGE', k(), 0, -1];
         }
         // BLPOP on empty keys waits up to 1 ms on both sides; its reply is still exact.
         await pair.both(cmd);

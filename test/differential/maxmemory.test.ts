@@ -52,7 +52,10 @@ async function limitToKeys(s: Side, policy: string, capacity: number, sample: (i
   await s.c.call('FLUSHALL');
   const empty = infoField(await s.c.call('INFO', 'memory'), 'used_memory');
   const n = 500;
-  await pipeline(s.c, Array.from({ length: n }, (_, i) => sample(1_000_000 + i)));
+  await pipeline(
+    s.c,
+    Array.from({ length: n }, (_, i) => sample(1_000_000 + i)),
+  );
   const full = infoField(await s.c.call('INFO', 'memory'), 'used_memory');
   await s.c.call('FLUSHALL');
   const perKey = (full - empty) / n;
@@ -63,7 +66,10 @@ async function limitToKeys(s: Side, policy: string, capacity: number, sample: (i
 }
 
 async function exists(s: Side, keys: string[]): Promise<number> {
-  const r = await pipeline(s.c, keys.map((k) => ['EXISTS', k]));
+  const r = await pipeline(
+    s.c,
+    keys.map((k) => ['EXISTS', k]),
+  );
   return r.filter((x) => plain(x) === 1).length;
 }
 
@@ -88,7 +94,10 @@ describe('maxmemory (differential)', { skip: skipWithoutRedis() }, () => {
     const capacity = 1000;
     const results = await each(async (s) => {
       await limitToKeys(s, 'noeviction', capacity, (i) => ['SET', `key:${i}`, VALUE]);
-      const replies = await pipeline(s.c, Array.from({ length: 2 * capacity }, (_, i) => ['SET', `key:${i}`, VALUE]));
+      const replies = await pipeline(
+        s.c,
+        Array.from({ length: 2 * capacity }, (_, i) => ['SET', `key:${i}`, VALUE]),
+      );
       const firstOom = replies.findIndex((r) => r.t === 'error');
       const errors = new Set(replies.filter((r) => r.t === 'error').map(errorText));
       // Pipelined requests wait in the query buffer, which counts as memory (more of it in
@@ -118,15 +127,27 @@ describe('maxmemory (differential)', { skip: skipWithoutRedis() }, () => {
     const hot = Array.from({ length: 150 }, (_, i) => `hot:${i}`);
     const results = await each(async (s) => {
       const limit = await limitToKeys(s, 'allkeys-lru', capacity, (i) => ['SET', `cold:${i}`, VALUE]);
-      await pipeline(s.c, hot.map((k) => ['SET', k, VALUE]));
+      await pipeline(
+        s.c,
+        hot.map((k) => ['SET', k, VALUE]),
+      );
       const cold: string[] = [];
       for (let round = 0; round < 6; round++) {
         await sleep(1500);
-        await pipeline(s.c, hot.map((k) => ['GET', k]));
+        await pipeline(
+          s.c,
+          hot.map((k) => ['GET', k]),
+        );
         const batch = Array.from({ length: 300 }, (_, i) => `cold:${round}:${i}`);
         cold.push(...batch);
-        const replies = await pipeline(s.c, batch.map((k) => ['SET', k, VALUE]));
-        assert.ok(replies.every((r) => r.t !== 'error'), `${s.name}: a write failed under allkeys-lru`);
+        const replies = await pipeline(
+          s.c,
+          batch.map((k) => ['SET', k, VALUE]),
+        );
+        assert.ok(
+          replies.every((r) => r.t !== 'error'),
+          `${s.name}: a write failed under allkeys-lru`,
+        );
       }
       const mem = await s.c.call('INFO', 'memory');
       return {
@@ -152,9 +173,18 @@ describe('maxmemory (differential)', { skip: skipWithoutRedis() }, () => {
     const persistent = Array.from({ length: 500 }, (_, i) => `p:${i}`);
     const results = await each(async (s) => {
       await limitToKeys(s, 'volatile-lru', capacity, (i) => ['SET', `t:${i}`, VALUE, 'EX', 100000]);
-      await pipeline(s.c, persistent.map((k) => ['SET', k, VALUE]));
-      const volatile = await pipeline(s.c, Array.from({ length: 1000 }, (_, i) => ['SET', `t:${i}`, VALUE, 'EX', 100000]));
-      const more = await pipeline(s.c, Array.from({ length: 1000 }, (_, i) => ['SET', `q:${i}`, VALUE]));
+      await pipeline(
+        s.c,
+        persistent.map((k) => ['SET', k, VALUE]),
+      );
+      const volatile = await pipeline(
+        s.c,
+        Array.from({ length: 1000 }, (_, i) => ['SET', `t:${i}`, VALUE, 'EX', 100000]),
+      );
+      const more = await pipeline(
+        s.c,
+        Array.from({ length: 1000 }, (_, i) => ['SET', `q:${i}`, VALUE]),
+      );
       const info = await s.c.call('INFO', 'keyspace');
       return {
         volatileErrors: volatile.filter((r) => r.t === 'error').length,
@@ -200,10 +230,23 @@ describe('maxmemory (differential)', { skip: skipWithoutRedis() }, () => {
     const hot = Array.from({ length: 200 }, (_, i) => `hot:${i}`);
     const results = await each(async (s) => {
       await limitToKeys(s, 'allkeys-lfu', capacity, (i) => ['SET', `cold:${i}`, VALUE]);
-      await pipeline(s.c, hot.map((k) => ['SET', k, VALUE]));
-      for (let r = 0; r < 30; r++) await pipeline(s.c, hot.map((k) => ['GET', k]));
-      await pipeline(s.c, Array.from({ length: 2000 }, (_, i) => ['SET', `cold:${i}`, VALUE]));
-      const freqs = await pipeline(s.c, hot.slice(0, 20).map((k) => ['OBJECT', 'FREQ', k]));
+      await pipeline(
+        s.c,
+        hot.map((k) => ['SET', k, VALUE]),
+      );
+      for (let r = 0; r < 30; r++)
+        await pipeline(
+          s.c,
+          hot.map((k) => ['GET', k]),
+        );
+      await pipeline(
+        s.c,
+        Array.from({ length: 2000 }, (_, i) => ['SET', `cold:${i}`, VALUE]),
+      );
+      const freqs = await pipeline(
+        s.c,
+        hot.slice(0, 20).map((k) => ['OBJECT', 'FREQ', k]),
+      );
       return {
         hotKept: (await exists(s, hot)) / hot.length,
         minHotFreq: Math.min(...freqs.filter((f) => f.t === 'int').map((f) => Number(plain(f)))),
@@ -256,7 +299,10 @@ describe('maxmemory (differential)', { skip: skipWithoutRedis() }, () => {
       const port = s.name === 'dssm' ? dssm.port : redis.port;
       const sub = await RawClient.connect(port);
       await sub.call('SUBSCRIBE', '__keyevent@0__:evicted');
-      await pipeline(s.c, Array.from({ length: 1000 }, (_, i) => ['SET', `k:${i}`, VALUE]));
+      await pipeline(
+        s.c,
+        Array.from({ length: 1000 }, (_, i) => ['SET', `k:${i}`, VALUE]),
+      );
       // No more evictions (a subscriber's output buffer counts as memory too), then count.
       await s.c.call('CONFIG', 'SET', 'maxmemory', '0');
       // call() takes the oldest unread reply: an event if any is waiting, else the PONG.

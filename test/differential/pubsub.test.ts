@@ -173,12 +173,22 @@ describe('pub/sub vs redis-server', { skip: skipWithoutRedis() }, () => {
       [3, [['CLIENT', 'REPLY', 'OFF'], ['SUBSCRIBE', 'ch'], ['PUBLISH', 'ch', 'own'], ['PING']]],
       [3, [['SUBSCRIBE', 'ch'], ['CLIENT', 'REPLY', 'OFF'], ['PUBLISH', 'ch', 'own'], ['PING']]],
       [3, [['CLIENT', 'REPLY', 'SKIP'], ['SUBSCRIBE', 'ch'], ['PUBLISH', 'ch', 'own'], ['PING']]],
-      [3, [['CLIENT', 'REPLY', 'OFF'], ['PSUBSCRIBE', 'c*'], ['PUBLISH', 'ch', 'own']]],
+      [
+        3,
+        [
+          ['CLIENT', 'REPLY', 'OFF'],
+          ['PSUBSCRIBE', 'c*'],
+          ['PUBLISH', 'ch', 'own'],
+        ],
+      ],
     ];
     for (const [proto, steps] of cases) {
       const [a, b] = await Promise.all([run(dssm, proto, steps), run(redis, proto, steps)]);
       assert.deepEqual(a, b, `RESP${proto} ${JSON.stringify(steps)}`);
-      assert.ok(a.some((r) => r.t !== 'error' && JSON.stringify(r).includes('from-other')), 'the message from another client arrived');
+      assert.ok(
+        a.some((r) => r.t !== 'error' && JSON.stringify(r).includes('from-other')),
+        'the message from another client arrived',
+      );
     }
     // RESP2: the subscribed context refuses CLIENT REPLY ON, so read the confirmation and one message.
     const resp2 = async (server: TestServer | RedisServer) => {

@@ -58,11 +58,13 @@ describe('server commands match redis-server', { skip: skipWithoutRedis() }, () 
     /** COMMAND DOCS entry without `arguments` (at every level), subcommands sorted by name. */
     const docsShape = (r: Reply): unknown => {
       if (r.t !== 'map') return r;
-      const entries = r.v.filter(([k]) => str(k) !== 'arguments').map(([k, v]) => {
-        if (str(k) !== 'subcommands' || v.t !== 'map') return [k, v];
-        const subs = v.v.filter(([sk]) => !missingSubs.includes(str(sk)!)).map(([sk, sv]) => [sk, docsShape(sv)]);
-        return [k, subs.sort((x, y) => JSON.stringify(x[0]).localeCompare(JSON.stringify(y[0])))];
-      });
+      const entries = r.v
+        .filter(([k]) => str(k) !== 'arguments')
+        .map(([k, v]) => {
+          if (str(k) !== 'subcommands' || v.t !== 'map') return [k, v];
+          const subs = v.v.filter(([sk]) => !missingSubs.includes(str(sk)!)).map(([sk, sv]) => [sk, docsShape(sv)]);
+          return [k, subs.sort((x, y) => JSON.stringify(x[0]).localeCompare(JSON.stringify(y[0])))];
+        });
       return { t: 'map', v: entries };
     };
     const ours = await a.call('COMMAND');
@@ -122,11 +124,31 @@ describe('server commands match redis-server', { skip: skipWithoutRedis() }, () 
     await p.both(['COMMAND', 'GETKEYS', 'get']);
     // Key flags come from the key spec that found each key (variable ones from the arguments).
     for (const cmd of [
-      'setnx k v', 'set k v', 'set k v get', 'set k v GET ex 1', 'mset a 1 b 2', 'rename a b', 'lmove a b left right',
-      'zunionstore d 2 a b', 'georadius g 1 2 3 km store d storedist e', 'blmpop 0 2 a b left', 'copy a b',
-      'bitop and d a b', 'getex k', 'del a b', 'pfmerge d a b', 'smove a b m', 'zrangestore d s 0 -1',
-      'geosearchstore d s frommember m byradius 1 km', 'zinterstore d 2 a b weights 1 2', 'lmpop 2 a b left',
-      'zdiff 2 a b', 'incr k', 'bitfield k get u8 0', 'bitfield k overflow wrap get u8 0', 'bitfield k incrby u8 0 1',
+      'setnx k v',
+      'set k v',
+      'set k v get',
+      'set k v GET ex 1',
+      'mset a 1 b 2',
+      'rename a b',
+      'lmove a b left right',
+      'zunionstore d 2 a b',
+      'georadius g 1 2 3 km store d storedist e',
+      'blmpop 0 2 a b left',
+      'copy a b',
+      'bitop and d a b',
+      'getex k',
+      'del a b',
+      'pfmerge d a b',
+      'smove a b m',
+      'zrangestore d s 0 -1',
+      'geosearchstore d s frommember m byradius 1 km',
+      'zinterstore d 2 a b weights 1 2',
+      'lmpop 2 a b left',
+      'zdiff 2 a b',
+      'incr k',
+      'bitfield k get u8 0',
+      'bitfield k overflow wrap get u8 0',
+      'bitfield k incrby u8 0 1',
     ]) {
       await p.both(['COMMAND', 'GETKEYSANDFLAGS', ...cmd.split(' ')]);
     }
@@ -179,7 +201,11 @@ describe('server commands match redis-server', { skip: skipWithoutRedis() }, () 
 
   test('CLIENT LIST and CLIENT INFO have Redis 7.0 field names in order', async () => {
     const [a, b] = await p.send(['CLIENT', 'INFO']);
-    const keys = (r: unknown) => String(plain(r as never)).trim().split(' ').map((kv) => kv.split('=')[0]);
+    const keys = (r: unknown) =>
+      String(plain(r as never))
+        .trim()
+        .split(' ')
+        .map((kv) => kv.split('=')[0]);
     assert.deepEqual(keys(a), keys(b));
     const [la, lb] = await p.send(['CLIENT', 'LIST']);
     assert.deepEqual(keys(la), keys(lb));
@@ -275,7 +301,15 @@ describe('server commands match redis-server', { skip: skipWithoutRedis() }, () 
     ]) {
       await p.both(args);
     }
-    for (const [k, v] of [['k', 'v'], ['n', '123'], ['big', 'a'.repeat(62)], ['e', ''], ['neg', '-5'], ['mid', 'x'.repeat(44)], ['long', 'y'.repeat(300)]] as const) {
+    for (const [k, v] of [
+      ['k', 'v'],
+      ['n', '123'],
+      ['big', 'a'.repeat(62)],
+      ['e', ''],
+      ['neg', '-5'],
+      ['mid', 'x'.repeat(44)],
+      ['long', 'y'.repeat(300)],
+    ] as const) {
       await p.both(['SET', k, v]);
       await p.both(['MEMORY', 'USAGE', k]);
     }

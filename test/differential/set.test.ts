@@ -149,7 +149,16 @@ describe('sets against redis-server', { skip: skipWithoutRedis() }, () => {
       ['SRANDMEMBER', 'nokey'],
       ['SCARD', 's'],
     ]);
-    await resp3(() => all([['SPOP', 's', '0'], ['SPOP', 'nokey', '3'], ['SPOP', 'nokey'], ['SRANDMEMBER', 'nokey'], ['SRANDMEMBER', 'nokey', '3'], ['SRANDMEMBER', 's', '0']]));
+    await resp3(() =>
+      all([
+        ['SPOP', 's', '0'],
+        ['SPOP', 'nokey', '3'],
+        ['SPOP', 'nokey'],
+        ['SRANDMEMBER', 'nokey'],
+        ['SRANDMEMBER', 'nokey', '3'],
+        ['SRANDMEMBER', 's', '0'],
+      ]),
+    );
   });
 
   /** SRANDMEMBER's deterministic parts for one count: type, length, membership, distinctness. */
@@ -181,7 +190,10 @@ describe('sets against redis-server', { skip: skipWithoutRedis() }, () => {
       }
     }
     await p.send(['HELLO', '2']);
-    await all([['SCARD', 'i'], ['SCARD', 'h']]);
+    await all([
+      ['SCARD', 'i'],
+      ['SCARD', 'h'],
+    ]);
   });
 
   /** SPOP on both with the same count; checks the deterministic parts; returns dssm's popped members. */
@@ -252,12 +264,23 @@ describe('sets against redis-server', { skip: skipWithoutRedis() }, () => {
       'SADD t x',
       'SREM t x',
     ];
-    const ours = log.slice(mark).map((a) => a.join(' ')).filter((l) => l !== 'MULTI' && l !== 'EXEC');
-    const theirs = readRedisAof(p.redis.dir).slice(redisMark).map((a) => a.join(' ')).filter((l) => l !== 'MULTI' && l !== 'EXEC');
+    const ours = log
+      .slice(mark)
+      .map((a) => a.join(' '))
+      .filter((l) => l !== 'MULTI' && l !== 'EXEC');
+    const theirs = readRedisAof(p.redis.dir)
+      .slice(redisMark)
+      .map((a) => a.join(' '))
+      .filter((l) => l !== 'MULTI' && l !== 'EXEC');
     assert.deepEqual(ours, expect(one1, few1, most1, rest1));
     assert.deepEqual(theirs, expect(one2, few2, most2, rest2));
     // Several SREMs are wrapped in MULTI/EXEC by both.
-    assert.equal(log.slice(mark).filter((a) => a[0] === 'MULTI').length, readRedisAof(p.redis.dir).slice(redisMark).filter((a) => a[0] === 'MULTI').length);
+    assert.equal(
+      log.slice(mark).filter((a) => a[0] === 'MULTI').length,
+      readRedisAof(p.redis.dir)
+        .slice(redisMark)
+        .filter((a) => a[0] === 'MULTI').length,
+    );
   });
 
   it('SMOVE between sets, to itself, to a new key, and its edge cases', async () => {
@@ -381,7 +404,7 @@ describe('sets against redis-server', { skip: skipWithoutRedis() }, () => {
       cursor = str(r.v[0]);
       for (const m of list(r.v[1])) seen.add(m);
       step++;
-      await p.a.call('SREM', 'big', `member:${(step * 7) % 150 + 150}`);
+      await p.a.call('SREM', 'big', `member:${((step * 7) % 150) + 150}`);
       await p.a.call('SPOP', 'big');
       await p.a.call('SADD', 'big', `new:${step}`, `member:${step % 150}`);
     } while (cursor !== '0');
@@ -476,7 +499,12 @@ describe('sets against redis-server', { skip: skipWithoutRedis() }, () => {
     assert.ok(theirs.length > 10);
   });
 
-  for (const [seed, proto] of [[5, 2], [21, 3], [42, 2], [77, 2]] as const) {
+  for (const [seed, proto] of [
+    [5, 2],
+    [21, 3],
+    [42, 2],
+    [77, 2],
+  ] as const) {
     it(`random command sequences agree (seed ${seed}, RESP${proto})`, async () => {
       await p.send(['FLUSHALL']);
       await p.send(['HELLO', String(proto)]);

@@ -180,7 +180,42 @@ describe('strings: dssm answers as redis-server 7.0', { skip: skipWithoutRedis()
   });
 
   test('INCRBYFLOAT in long double, as Redis prints it', async () => {
-    const values = ['10.5', '0', '-0', '3.0e3', '5.0e3', '1e400', '1.18e4932', '0x1p3', '1.5', '-1.5', '.5', '5.', '123456789012345678', '9223372036854775807', '-9223372036854775808', '1e-400', '0.1', '1e308', '0e99999', 'inf', '-inf', 'nan', 'abc', ' 1', '1 ', '1e', '', '1.5\x00junk', '\x00', '0x', '1e4933', '1e-4951', '2e-4951', '3.14159265358979323846264338327950288'];
+    const values = [
+      '10.5',
+      '0',
+      '-0',
+      '3.0e3',
+      '5.0e3',
+      '1e400',
+      '1.18e4932',
+      '0x1p3',
+      '1.5',
+      '-1.5',
+      '.5',
+      '5.',
+      '123456789012345678',
+      '9223372036854775807',
+      '-9223372036854775808',
+      '1e-400',
+      '0.1',
+      '1e308',
+      '0e99999',
+      'inf',
+      '-inf',
+      'nan',
+      'abc',
+      ' 1',
+      '1 ',
+      '1e',
+      '',
+      '1.5\x00junk',
+      '\x00',
+      '0x',
+      '1e4933',
+      '1e-4951',
+      '2e-4951',
+      '3.14159265358979323846264338327950288',
+    ];
     const incrs = ['0.1', '0.2', '1', '-1', '-10.5', '1e-17', '1e17', '1.0000000000000001', '1e-5', 'inf', '-inf', 'nan', 'abc', '', ' 1', '1e400', '-1e400', '0x10', '5e-324', '1.18e4932', '7'];
     await pair.both(['FLUSHALL']);
     for (const v of values) {
@@ -424,7 +459,30 @@ describe('strings: dssm answers as redis-server 7.0', { skip: skipWithoutRedis()
   });
 
   test('COMMAND INFO of the string commands', async () => {
-    for (const name of ['get', 'set', 'setnx', 'setex', 'psetex', 'mget', 'mset', 'msetnx', 'getset', 'getdel', 'getex', 'incr', 'decr', 'incrby', 'decrby', 'incrbyfloat', 'append', 'strlen', 'getrange', 'substr', 'setrange', 'lcs']) {
+    for (const name of [
+      'get',
+      'set',
+      'setnx',
+      'setex',
+      'psetex',
+      'mget',
+      'mset',
+      'msetnx',
+      'getset',
+      'getdel',
+      'getex',
+      'incr',
+      'decr',
+      'incrby',
+      'decrby',
+      'incrbyfloat',
+      'append',
+      'strlen',
+      'getrange',
+      'substr',
+      'setrange',
+      'lcs',
+    ]) {
       const [a, b] = await pair.send(['COMMAND', 'INFO', name]);
       // name, arity, flags, first, last, step, ACL categories: the first seven fields.
       const head = (r: Reply) => JSON.stringify(r.t === 'array' && r.v?.[0]?.t === 'array' ? r.v[0].v!.slice(0, 7) : r);
@@ -433,7 +491,19 @@ describe('strings: dssm answers as redis-server 7.0', { skip: skipWithoutRedis()
   });
 
   test('arity errors', async () => {
-    for (const cmd of [['GET'], ['SET', 'k'], ['GETEX'], ['GETDEL'], ['GETDEL', 'a', 'b'], ['MSETNX', 'a'], ['INCRBYFLOAT', 'a'], ['GETRANGE', 'a', '0'], ['SETRANGE', 'a', '0'], ['LCS', 'a'], ['SUBSTR', 'a', '1', '2', '3']]) {
+    for (const cmd of [
+      ['GET'],
+      ['SET', 'k'],
+      ['GETEX'],
+      ['GETDEL'],
+      ['GETDEL', 'a', 'b'],
+      ['MSETNX', 'a'],
+      ['INCRBYFLOAT', 'a'],
+      ['GETRANGE', 'a', '0'],
+      ['SETRANGE', 'a', '0'],
+      ['LCS', 'a'],
+      ['SUBSTR', 'a', '1', '2', '3'],
+    ]) {
       await pair.both(cmd);
     }
   });

@@ -184,10 +184,29 @@ describe('sorted sets against redis-server', { skip: skipWithoutRedis() }, () =>
     for (const m of ['a', 'b', 'bb', 'c', 'd', 'e', 'f', 'g', '\u00ff', 'A', '']) lexArgs.push('0', m);
     await p.both(lexArgs);
     const cmds: (string | number)[][] = [];
-    for (const [s, e] of [['0', '-1'], ['2', '5'], ['-3', '-1'], ['5', '2'], ['-100', '100'], ['19', '19'], ['20', '30'], ['x', '1']]) {
+    for (const [s, e] of [
+      ['0', '-1'],
+      ['2', '5'],
+      ['-3', '-1'],
+      ['5', '2'],
+      ['-100', '100'],
+      ['19', '19'],
+      ['20', '30'],
+      ['x', '1'],
+    ]) {
       cmds.push(['ZRANGE', 'z', s!, e!], ['ZRANGE', 'z', s!, e!, 'WITHSCORES'], ['ZRANGE', 'z', s!, e!, 'REV'], ['ZREVRANGE', 'z', s!, e!, 'WITHSCORES']);
     }
-    for (const [min, max] of [['-inf', '+inf'], ['1', '3'], ['(1', '3'], ['(1', '(3'], ['3', '1'], ['(2', '2'], ['2', '2'], ['x', '1'], ['-inf', '(0']]) {
+    for (const [min, max] of [
+      ['-inf', '+inf'],
+      ['1', '3'],
+      ['(1', '3'],
+      ['(1', '(3'],
+      ['3', '1'],
+      ['(2', '2'],
+      ['2', '2'],
+      ['x', '1'],
+      ['-inf', '(0'],
+    ]) {
       cmds.push(
         ['ZRANGEBYSCORE', 'z', min!, max!],
         ['ZRANGEBYSCORE', 'z', min!, max!, 'WITHSCORES'],
@@ -202,7 +221,19 @@ describe('sorted sets against redis-server', { skip: skipWithoutRedis() }, () =>
         ['ZRANGE', 'z', max!, min!, 'BYSCORE', 'REV', 'LIMIT', '1', '2'],
       );
     }
-    for (const [min, max] of [['-', '+'], ['[b', '[e'], ['(b', '(e'], ['[bb', '+'], ['-', '(c'], ['+', '-'], ['[e', '[b'], ['[', '+'], ['(', '+'], ['b', '+'], ['[\u00ff', '+']]) {
+    for (const [min, max] of [
+      ['-', '+'],
+      ['[b', '[e'],
+      ['(b', '(e'],
+      ['[bb', '+'],
+      ['-', '(c'],
+      ['+', '-'],
+      ['[e', '[b'],
+      ['[', '+'],
+      ['(', '+'],
+      ['b', '+'],
+      ['[\u00ff', '+'],
+    ]) {
       cmds.push(
         ['ZRANGEBYLEX', 'l', min!, max!],
         ['ZRANGEBYLEX', 'l', min!, max!, 'LIMIT', '1', '2'],
@@ -452,12 +483,22 @@ describe('sorted sets against redis-server', { skip: skipWithoutRedis() }, () =>
       ['ZRANDMEMBER', 'str'],
       ['ZRANDMEMBER', 'str', '2'],
     ]);
-    await resp3(() => all([['ZRANDMEMBER', 'z', '10', 'WITHSCORES'], ['ZRANDMEMBER', 'nokey'], ['ZRANDMEMBER', 'z', '0', 'WITHSCORES']]));
+    await resp3(() =>
+      all([
+        ['ZRANDMEMBER', 'z', '10', 'WITHSCORES'],
+        ['ZRANDMEMBER', 'nokey'],
+        ['ZRANDMEMBER', 'z', '0', 'WITHSCORES'],
+      ]),
+    );
     // Random picks: compare shapes and membership, not the picks.
     const members = new Set(['a', 'b', 'c']);
     const one = await p.a.call('ZRANDMEMBER', 'z');
     assert.ok(one.t === 'bulk' && members.has(one.v!));
-    for (const [count, unique] of [['2', true], ['-5', false], ['1', true]] as const) {
+    for (const [count, unique] of [
+      ['2', true],
+      ['-5', false],
+      ['1', true],
+    ] as const) {
       const r = await p.a.call('ZRANDMEMBER', 'z', count, 'WITHSCORES');
       assert.equal(r.t, 'array');
       const items = (r as { v: Reply[] }).v;
@@ -522,7 +563,10 @@ describe('sorted sets against redis-server', { skip: skipWithoutRedis() }, () =>
   it('OBJECT ENCODING follows the listpack limits', async () => {
     await p.send(['FLUSHALL']);
     await p.both(['OBJECT', 'ENCODING', 'x']);
-    const cmds: (string | number)[][] = [['ZADD', 'z', '1', 'a'], ['OBJECT', 'ENCODING', 'z']];
+    const cmds: (string | number)[][] = [
+      ['ZADD', 'z', '1', 'a'],
+      ['OBJECT', 'ENCODING', 'z'],
+    ];
     const many: (string | number)[] = ['ZADD', 'z'];
     for (let i = 0; i < 128; i++) many.push(String(i), `m${i}`);
     cmds.push(many, ['OBJECT', 'ENCODING', 'z'], ['ZADD', 'z', '1', 'another'], ['OBJECT', 'ENCODING', 'z'], ['ZREMRANGEBYRANK', 'z', '0', '-3'], ['OBJECT', 'ENCODING', 'z']);
@@ -727,10 +771,24 @@ describe('sorted sets against redis-server', { skip: skipWithoutRedis() }, () =>
       [['ZADD', 'bz', '1', 'a', '2', 'b', '3', 'c', '4', 'd', '5', 'e']],
     );
     await p.send(['DEL', 'bz']);
-    await blockingScenario([['BZMPOP', '0', '1', 'bz', 'MAX', 'COUNT', '3'], ['BZPOPMIN', 'bz', '0']], [['ZADD', 'bz', '1', 'a', '2', 'b', '3', 'c', '4', 'd']], 3);
+    await blockingScenario(
+      [
+        ['BZMPOP', '0', '1', 'bz', 'MAX', 'COUNT', '3'],
+        ['BZPOPMIN', 'bz', '0'],
+      ],
+      [['ZADD', 'bz', '1', 'a', '2', 'b', '3', 'c', '4', 'd']],
+      3,
+    );
     await p.send(['DEL', 'bz']);
     // A wrong type at the key does not serve; the zset that replaces it does.
-    await blockingScenario([['BZPOPMIN', 'bz', '0']], [['SET', 'bz', 'x'], ['DEL', 'bz'], ['ZADD', 'bz', '7', 'q']]);
+    await blockingScenario(
+      [['BZPOPMIN', 'bz', '0']],
+      [
+        ['SET', 'bz', 'x'],
+        ['DEL', 'bz'],
+        ['ZADD', 'bz', '7', 'q'],
+      ],
+    );
   });
 
   it('BZPOPMIN and BZMPOP time out with a null array', async () => {
@@ -740,11 +798,52 @@ describe('sorted sets against redis-server', { skip: skipWithoutRedis() }, () =>
       ['BZPOPMAX', 'none', '0.05'],
       ['BZMPOP', '0.05', '1', 'none', 'MIN'],
     ]);
-    await resp3(() => all([['BZPOPMIN', 'none', '0.05'], ['BZMPOP', '0.05', '1', 'none', 'MAX', 'COUNT', '2']]));
+    await resp3(() =>
+      all([
+        ['BZPOPMIN', 'none', '0.05'],
+        ['BZMPOP', '0.05', '1', 'none', 'MAX', 'COUNT', '2'],
+      ]),
+    );
   });
 
   it('COMMAND INFO reports the same arity, flags and key positions', async () => {
-    const names = ['zadd', 'zincrby', 'zrem', 'zcard', 'zscore', 'zmscore', 'zrank', 'zrevrank', 'zcount', 'zlexcount', 'zrange', 'zrangestore', 'zrevrange', 'zrangebyscore', 'zrevrangebyscore', 'zrangebylex', 'zrevrangebylex', 'zremrangebyscore', 'zremrangebyrank', 'zremrangebylex', 'zpopmin', 'zpopmax', 'zmpop', 'bzpopmin', 'bzpopmax', 'bzmpop', 'zunionstore', 'zinterstore', 'zdiffstore', 'zunion', 'zinter', 'zintercard', 'zdiff', 'zrandmember', 'zscan'];
+    const names = [
+      'zadd',
+      'zincrby',
+      'zrem',
+      'zcard',
+      'zscore',
+      'zmscore',
+      'zrank',
+      'zrevrank',
+      'zcount',
+      'zlexcount',
+      'zrange',
+      'zrangestore',
+      'zrevrange',
+      'zrangebyscore',
+      'zrevrangebyscore',
+      'zrangebylex',
+      'zrevrangebylex',
+      'zremrangebyscore',
+      'zremrangebyrank',
+      'zremrangebylex',
+      'zpopmin',
+      'zpopmax',
+      'zmpop',
+      'bzpopmin',
+      'bzpopmax',
+      'bzmpop',
+      'zunionstore',
+      'zinterstore',
+      'zdiffstore',
+      'zunion',
+      'zinter',
+      'zintercard',
+      'zdiff',
+      'zrandmember',
+      'zscan',
+    ];
     for (const name of names) {
       const [a, b] = await p.send(['COMMAND', 'INFO', name]);
       const head = (r: Reply) => JSON.stringify(((r as { v: Reply[] }).v[0] as { v: Reply[] }).v.slice(0, 6));

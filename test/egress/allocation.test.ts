@@ -119,32 +119,29 @@ describe('egress allocation across gateways', () => {
     checkAnswers(gws, truth);
   });
 
-  it(
-    `the primary killed (SIGKILL) mid-run: still a bijection, and every answer given still maps the same way (${FAILOVER_NAMES} names)`,
-    async () => {
-      const group: Group = await startGroup({ replicas: 2 });
-      cleanup.push(() => group.stop());
-      const sentinels: SentinelGroup = await startSentinels(group.nodes[0]!.port, { n: 3 });
-      cleanup.push(() => sentinels.stop());
-      const store = { sentinels: sentinels.ports.map((p) => `127.0.0.1:${p}`), master: MASTER_NAME, waitReplicas: 1 };
-      const gws = Array.from({ length: 4 }, () => makeGateway(store));
-      cleanup.push(async () => void (await Promise.all(gws.map((g) => g.pool.close()))));
-      let progress = 0;
-      let killed = false;
-      const kill = async () => {
-        await until('a third of the allocations', async () => progress >= FAILOVER_NAMES / 3, 120_000, 50);
-        await group.nodes[0]!.kill('SIGKILL');
-        killed = true;
-      };
-      await Promise.all([kill(), ...gws.map((g, k) => drive(g, FAILOVER_NAMES, Math.floor((k * FAILOVER_NAMES) / 4), Math.ceil(FAILOVER_NAMES / 2), () => progress++))]);
-      assert.ok(killed);
-      const primaryPort = await sentinels.masterAddr();
-      assert.notEqual(primaryPort, group.nodes[0]!.port, 'the sentinels promoted the replica');
-      const r = new Redis({ port: primaryPort, lazyConnect: true });
-      await r.connect();
-      cleanup.push(async () => void r.disconnect());
-      const truth = await auditBijection(r, FAILOVER_NAMES);
-      checkAnswers(gws, truth);
-    },
-  );
+  it(`the primary killed (SIGKILL) mid-run: still a bijection, and every answer given still maps the same way (${FAILOVER_NAMES} names)`, async () => {
+    const group: Group = await startGroup({ replicas: 2 });
+    cleanup.push(() => group.stop());
+    const sentinels: SentinelGroup = await startSentinels(group.nodes[0]!.port, { n: 3 });
+    cleanup.push(() => sentinels.stop());
+    const store = { sentinels: sentinels.ports.map((p) => `127.0.0.1:${p}`), master: MASTER_NAME, waitReplicas: 1 };
+    const gws = Array.from({ length: 4 }, () => makeGateway(store));
+    cleanup.push(async () => void (await Promise.all(gws.map((g) => g.pool.close()))));
+    let progress = 0;
+    let killed = false;
+    const kill = async () => {
+      await until('a third of the allocations', async () => progress >= FAILOVER_NAMES / 3, 120_000, 50);
+      await group.nodes[0]!.kill('SIGKILL');
+      killed = true;
+    };
+    await Promise.all([kill(), ...gws.map((g, k) => drive(g, FAILOVER_NAMES, Math.floor((k * FAILOVER_NAMES) / 4), Math.ceil(FAILOVER_NAMES / 2), () => progress++))]);
+    assert.ok(killed);
+    const primaryPort = await sentinels.masterAddr();
+    assert.notEqual(primaryPort, group.nodes[0]!.port, 'the sentinels promoted the replica');
+    const r = new Redis({ port: primaryPort, lazyConnect: true });
+    await r.connect();
+    cleanup.push(async () => void r.disconnect());
+    const truth = await auditBijection(r, FAILOVER_NAMES);
+    checkAnswers(gws, truth);
+  });
 });

@@ -57,7 +57,10 @@ describe('dssm egress DNS46', { skip }, () => {
     assert.match(plain(await c.call('GET', `t0:v4:${idx}`)) as string, /^fd00:2::10 \d+ v6only\.test$/);
     // The AAAA query itself passes through.
     const six = await query(port, 'v6only.test', 'AAAA');
-    assert.deepEqual(six.answers.map((x) => x.data), ['fd00:2::10']);
+    assert.deepEqual(
+      six.answers.map((x) => x.data),
+      ['fd00:2::10'],
+    );
   });
 
   it('gives one IPv4 address per IPv6 address, whatever the name, and different ones to different addresses', async () => {
@@ -85,8 +88,14 @@ describe('dssm egress DNS46', { skip }, () => {
 
   it('passes names with A records, other types and NXDOMAIN through unchanged', async () => {
     const { port } = await gateway();
-    assert.deepEqual((await query(port, 'dual.test')).answers.map((x) => x.data), ['192.0.2.10']);
-    assert.deepEqual((await query(port, 'txt.test', 'TXT')).answers.map((x) => x.data), ['"hello"']);
+    assert.deepEqual(
+      (await query(port, 'dual.test')).answers.map((x) => x.data),
+      ['192.0.2.10'],
+    );
+    assert.deepEqual(
+      (await query(port, 'txt.test', 'TXT')).answers.map((x) => x.data),
+      ['"hello"'],
+    );
     assert.equal((await query(port, 'nope.test')).status, 'NXDOMAIN');
   });
 
@@ -94,7 +103,10 @@ describe('dssm egress DNS46', { skip }, () => {
     const { port } = await gateway();
     const addr = (await query(port, 'other.test')).answers[0]!.data;
     const ptr = await query(port, reverseName(addr), 'PTR');
-    assert.deepEqual(ptr.answers.map((x) => x.data), ['other.test.']);
+    assert.deepEqual(
+      ptr.answers.map((x) => x.data),
+      ['other.test.'],
+    );
     assert.equal((await query(port, reverseName('10.46.255.254'), 'PTR')).status, 'NXDOMAIN');
   });
 
@@ -102,7 +114,10 @@ describe('dssm egress DNS46', { skip }, () => {
     const { port } = await gateway();
     const udp = await query(port, 'alias.test');
     const tcp = await query(port, 'alias.test', 'A', ['+tcp']);
-    assert.deepEqual(tcp.answers.map((x) => x.data), udp.answers.map((x) => x.data));
+    assert.deepEqual(
+      tcp.answers.map((x) => x.data),
+      udp.answers.map((x) => x.data),
+    );
     const truncated = await query(port, 'big.test', 'TXT', ['+noedns', '+ignore']);
     assert.ok(truncated.flags.includes('tc'), `flags ${truncated.flags}`);
     const retried = await query(port, 'big.test', 'TXT', ['+noedns']);
@@ -119,7 +134,10 @@ describe('dssm egress DNS46', { skip }, () => {
     const dead = await freePort();
     const { gw, port } = await gateway({ nameServerList: [`127.0.0.1:${dead}`, `127.0.0.1:${unbound.port}`], upstreamTimeoutMs: 300 });
     assert.match((await query(port, 'v6only.test')).answers[0]!.data, /^10\.46\./);
-    assert.deepEqual((await query(port, 'dual.test')).answers.map((x) => x.data), ['192.0.2.10']);
+    assert.deepEqual(
+      (await query(port, 'dual.test')).answers.map((x) => x.data),
+      ['192.0.2.10'],
+    );
     assert.ok(gw.metrics.upstreamFailures.value >= 1);
   });
 

@@ -129,15 +129,23 @@ describe('dssm egress in network namespaces', { skip }, () => {
     const store = inNs(NS.gw, [process.execPath, join(ROOT, 'bin', 'dssm.js'), 'server', '--port', String(STORE_PORT), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']);
     procs.push(store);
     await waitOutput(store, /Ready to accept connections|listening/i, 'store');
-    const common = [
-      'nameServerList: ["[fd00:99::2]:53"]',
-      'egressSnatpool: ["fd00:99::3:50", "fd00:99::3:51"]',
-      'logLevel: info',
-    ];
-    writeFileSync(join(dir, 'split.yaml'), [...common, `store: { url: "redis://127.0.0.1:${STORE_PORT}" }`, 'dnsNat46Ipv4Subnet: 10.46.0.0/16', 'dnsListen: ["10.99.0.1:53"]', 'nat46Ports: [8080]', ''].join('\n'));
+    const common = ['nameServerList: ["[fd00:99::2]:53"]', 'egressSnatpool: ["fd00:99::3:50", "fd00:99::3:51"]', 'logLevel: info'];
+    writeFileSync(
+      join(dir, 'split.yaml'),
+      [...common, `store: { url: "redis://127.0.0.1:${STORE_PORT}" }`, 'dnsNat46Ipv4Subnet: 10.46.0.0/16', 'dnsListen: ["10.99.0.1:53"]', 'nat46Ports: [8080]', ''].join('\n'),
+    );
     writeFileSync(
       join(dir, 'short.yaml'),
-      [...common, `store: { url: "redis://127.0.0.1:${STORE_PORT}", prefix: short }`, 'dnsNat46Ipv4Subnet: 10.47.0.0/16', 'dnsListen: ["10.99.0.1:5353"]', 'nat46Ports: [8081]', 'leaseIdleSeconds: 2', 'leaseMaxSeconds: 2', ''].join('\n'),
+      [
+        ...common,
+        `store: { url: "redis://127.0.0.1:${STORE_PORT}", prefix: short }`,
+        'dnsNat46Ipv4Subnet: 10.47.0.0/16',
+        'dnsListen: ["10.99.0.1:5353"]',
+        'nat46Ports: [8081]',
+        'leaseIdleSeconds: 2',
+        'leaseMaxSeconds: 2',
+        '',
+      ].join('\n'),
     );
     await gateway(join(dir, 'split.yaml'), ['--dns-only']);
     await gateway(join(dir, 'split.yaml'), ['--nat-only']);

@@ -283,7 +283,9 @@ async function fuzzBlocking(spec: Spec, reqs: string[][]): Promise<void> {
   }
   await reading;
   if (failed) {
-    problems.push(`${spec.name}: a request among ${reqs.length} got no answer or failed the connection (blocking; first unanswered: ${describeReq(reqs[replies.length] ?? [])}, after ${replies.length} replies, the last ${JSON.stringify(replies.slice(-3))})`);
+    problems.push(
+      `${spec.name}: a request among ${reqs.length} got no answer or failed the connection (blocking; first unanswered: ${describeReq(reqs[replies.length] ?? [])}, after ${replies.length} replies, the last ${JSON.stringify(replies.slice(-3))})`,
+    );
     await ensureServer(spec.name);
     await connect();
     return;
@@ -304,7 +306,7 @@ async function loadSpecs(): Promise<Spec[]> {
   for (const name of names) {
     const info = await main.call('COMMAND', 'INFO', name);
     const entry = (info as { v: Reply[] }).v[0] as { t: string; v: Reply[] } | undefined;
-    if (!entry || entry.t !== 'array') continue;
+    if (entry?.t !== 'array') continue;
     const f = entry.v;
     const num = (r: Reply | undefined): number => Number(text(r));
     const strs = (r: Reply | undefined): string[] => ((r as { v: Reply[] } | undefined)?.v ?? []).map(text);

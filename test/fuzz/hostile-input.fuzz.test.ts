@@ -113,7 +113,7 @@ describe('hostile input through a live server', { skip }, () => {
       for (let i = 0; i < 150; i++) {
         const p = i % 10 === 0 ? '*a'.repeat(int(g, 40)) + '*b' : randomPattern(g);
         const pat = Buffer.from(p, 'latin1');
-        const fromKeys = async (c: RawClient): Promise<string[]> => (((await c.call('KEYS', pat)) as { v: Reply[] }).v.map((x) => (x as { v: string }).v)).sort();
+        const fromKeys = async (c: RawClient): Promise<string[]> => ((await c.call('KEYS', pat)) as { v: Reply[] }).v.map((x) => (x as { v: string }).v).sort();
         const fromScan = async (c: RawClient): Promise<string[]> => {
           const out: string[] = [];
           let cursor = '0';

@@ -6,7 +6,7 @@
  * `{ unordered: true }` to compare as multisets.
  */
 import assert from 'node:assert/strict';
-import { type Reply, RawClient, plain } from './resp.js';
+import { type Reply, type RawClient, plain } from './resp.js';
 import { startDssm, startRedis, type RedisServer, type TestServer } from './servers.js';
 
 export interface CompareOptions {

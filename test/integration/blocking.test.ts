@@ -59,7 +59,11 @@ describe('blocking list commands', () => {
     }
     await a.call('LPUSH', 'q', 'x', 'y', 'z'); // list is z y x: BRPOP takes x first
     const got = await Promise.all(pending);
-    assert.deepEqual(got.map(plain), [['q', 'x'], ['q', 'y'], ['q', 'z']]);
+    assert.deepEqual(got.map(plain), [
+      ['q', 'x'],
+      ['q', 'y'],
+      ['q', 'z'],
+    ]);
   });
 
   test('a push with fewer elements than waiters serves the first ones; the rest keep waiting', async () => {

@@ -31,9 +31,42 @@ describe('dssm certs', () => {
   it('all: CA, server with Kubernetes names, clients, dhparam and Secret manifests', async () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'dssm-certs-'));
     try {
-      const r = await dssm(['certs', 'all', '--out', out, '--service', 'dssm', '--headless', 'dssm-headless', '--namespace', 'prod', '--ip', '10.0.0.7', '--dns', 'localhost', '--ip', '127.0.0.1', '--client', 'proxy,sentinel', '--days', '30']);
+      const r = await dssm([
+        'certs',
+        'all',
+        '--out',
+        out,
+        '--service',
+        'dssm',
+        '--headless',
+        'dssm-headless',
+        '--namespace',
+        'prod',
+        '--ip',
+        '10.0.0.7',
+        '--dns',
+        'localhost',
+        '--ip',
+        '127.0.0.1',
+        '--client',
+        'proxy,sentinel',
+        '--days',
+        '30',
+      ]);
       assert.equal(r.code, 0, r.stderr);
-      for (const f of ['dssm-ca.crt', 'dssm-ca.key', 'dssm-cert.crt', 'dssm-key.key', 'dhparam2048.pem', 'proxy.crt', 'proxy.key', 'sentinel.crt', 'sentinel.key', 'dssm-certs-secret.yaml', 'dssm-keys-secret.yaml']) {
+      for (const f of [
+        'dssm-ca.crt',
+        'dssm-ca.key',
+        'dssm-cert.crt',
+        'dssm-key.key',
+        'dhparam2048.pem',
+        'proxy.crt',
+        'proxy.key',
+        'sentinel.crt',
+        'sentinel.key',
+        'dssm-certs-secret.yaml',
+        'dssm-keys-secret.yaml',
+      ]) {
         assert.ok(fs.existsSync(path.join(out, f)), f);
       }
       assert.equal(fs.statSync(path.join(out, 'dssm-key.key')).mode & 0o777, 0o600);
@@ -67,9 +100,24 @@ describe('dssm certs', () => {
 
       // The files serve a TLS server and a client, as written.
       const tlsPort = await freePort();
-      const srv = await startDssm(['--tls-port', String(tlsPort), '--tls-cert-file', path.join(out, 'dssm-cert.crt'), '--tls-key-file', path.join(out, 'dssm-key.key'), '--tls-ca-cert-file', path.join(out, 'dssm-ca.crt'), '--tls-dh-params-file', path.join(out, 'dhparam2048.pem')]);
+      const srv = await startDssm([
+        '--tls-port',
+        String(tlsPort),
+        '--tls-cert-file',
+        path.join(out, 'dssm-cert.crt'),
+        '--tls-key-file',
+        path.join(out, 'dssm-key.key'),
+        '--tls-ca-cert-file',
+        path.join(out, 'dssm-ca.crt'),
+        '--tls-dh-params-file',
+        path.join(out, 'dhparam2048.pem'),
+      ]);
       try {
-        const pong = await tryPing(tlsPort, { ca: fs.readFileSync(path.join(out, 'dssm-ca.crt')), cert: fs.readFileSync(path.join(out, 'proxy.crt')), key: fs.readFileSync(path.join(out, 'proxy.key')) });
+        const pong = await tryPing(tlsPort, {
+          ca: fs.readFileSync(path.join(out, 'dssm-ca.crt')),
+          cert: fs.readFileSync(path.join(out, 'proxy.crt')),
+          key: fs.readFileSync(path.join(out, 'proxy.key')),
+        });
         assert.equal(pong, 'PONG');
       } finally {
         await srv.stop();

@@ -48,7 +48,10 @@ describe('dssm CLI messages', { skip: built ? false : 'dist/ is missing: run npm
     [['sentinel', '--port', '99999'], /Bad value for 'port': expected an integer from 0 to 65535, got '99999'/],
     [['sentinel', '--sentinel', 'monitor', 'm', '127.0.0.1', 'abc', '2'], /Bad value for 'sentinel monitor <port>': expected an integer from 0 to 65535, got 'abc'/],
     [['sentinel', '--sentinel', 'monitor', 'm', '127.0.0.1', '6379', 'x'], /Bad value for 'sentinel monitor <quorum>'.*got 'x'/],
-    [['sentinel', '--sentinel', 'monitor', 'm', '127.0.0.1', '6379', '2', '--sentinel', 'down-after-milliseconds', 'm', '1s'], /Bad value for 'sentinel down-after-milliseconds': expected an integer >= 1, got '1s'/],
+    [
+      ['sentinel', '--sentinel', 'monitor', 'm', '127.0.0.1', '6379', '2', '--sentinel', 'down-after-milliseconds', 'm', '1s'],
+      /Bad value for 'sentinel down-after-milliseconds': expected an integer >= 1, got '1s'/,
+    ],
     [['sentinel', '--sentinel', 'monitor', 'm', '127.0.0.1', '6379', '2', '--sentinel', 'failover-timeout', 'm', '-1'], /Bad value for 'sentinel failover-timeout'.*got '-1'/],
     [['sentinel', '--sentinel', 'monitor', 'm', '127.0.0.1', '6379', '2', '--sentinel', 'parallel-syncs', 'm', 'many'], /Bad value for 'sentinel parallel-syncs'.*got 'many'/],
     [['sentinel', '--sentinel', 'resolve-hostnames', 'maybe'], /argument must be 'yes' or 'no'/],
@@ -80,7 +83,12 @@ describe('dssm CLI messages', { skip: built ? false : 'dist/ is missing: run npm
       assert.match(r.stderr, message);
       assert.doesNotMatch(r.stderr, /Invalid argument\b/);
       // Nothing was created: no deployment directory, no certificate.
-      assert.deepEqual(readdirSync(work).filter((f) => f === 'up' || f === 'certs').flatMap((f) => readdirSync(join(work, f))), []);
+      assert.deepEqual(
+        readdirSync(work)
+          .filter((f) => f === 'up' || f === 'certs')
+          .flatMap((f) => readdirSync(join(work, f))),
+        [],
+      );
     });
   }
 });

@@ -60,7 +60,23 @@ describe('dssm server directives', { skip: built ? false : 'run npm run build fi
       const c = await RawClient.connect(s.port);
       assert.deepEqual(plain(await c.call('GET', 'x')), { error: 'NOAUTH Authentication required.' });
       assert.deepEqual(plain(await c.call('AUTH', 'secret')), 'OK');
-      const cfg = plain(await c.call('CONFIG', 'GET', 'databases', 'proto-max-bulk-len', 'client-query-buffer-limit', 'client-output-buffer-limit', 'enable-debug-command', 'notify-keyspace-events', 'maxclients', 'timeout', 'port', 'bind', 'dir')) as string[];
+      const cfg = plain(
+        await c.call(
+          'CONFIG',
+          'GET',
+          'databases',
+          'proto-max-bulk-len',
+          'client-query-buffer-limit',
+          'client-output-buffer-limit',
+          'enable-debug-command',
+          'notify-keyspace-events',
+          'maxclients',
+          'timeout',
+          'port',
+          'bind',
+          'dir',
+        ),
+      ) as string[];
       const m = new Map<string, string>();
       for (let i = 0; i < cfg.length; i += 2) m.set(cfg[i]!, cfg[i + 1]!);
       assert.equal(m.get('databases'), '4');

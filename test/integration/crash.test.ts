@@ -102,7 +102,9 @@ for (const policy of ['always', 'everysec']) {
           totals.ackedSets += r.ackedSets;
           totals.missingSets += r.missingSets;
         }
-        console.log(`# appendfsync ${policy}: ${ROUNDS_PER_POLICY} kills, ${totals.ackedIncr} acknowledged INCRs and ${totals.ackedSets} acknowledged SETs, ${totals.missingIncr + totals.missingSets} missing`);
+        console.log(
+          `# appendfsync ${policy}: ${ROUNDS_PER_POLICY} kills, ${totals.ackedIncr} acknowledged INCRs and ${totals.ackedSets} acknowledged SETs, ${totals.missingIncr + totals.missingSets} missing`,
+        );
         assert.ok(totals.ackedIncr > 0 && totals.ackedSets > 0, 'the writer got acknowledgements');
       } finally {
         fs.rmSync(dir, { recursive: true, force: true });

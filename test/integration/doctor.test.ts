@@ -46,7 +46,10 @@ describe('MEMORY DOCTOR and LATENCY DOCTOR', () => {
     await r.config('SET', 'maxmemory', '2gb');
     try {
       const text = String(await r.call('MEMORY', 'DOCTOR'));
-      assert.match(text, /^ \* Keys: 6; 5 big \(strings of 1 MB or more, aggregates of 10000 elements or more\), the largest 'big:\d' in db 0 \(a string of 2097153 bytes, about \d+ bytes in memory\)\.$/m);
+      assert.match(
+        text,
+        /^ \* Keys: 6; 5 big \(strings of 1 MB or more, aggregates of 10000 elements or more\), the largest 'big:\d' in db 0 \(a string of 2097153 bytes, about \d+ bytes in memory\)\.$/m,
+      );
       assert.match(text, /^ \* maxmemory: 2\.00G \(2147483648 bytes\), [\d.]+% used, policy noeviction\.$/m);
       assert.doesNotMatch(text, /uses very little memory/);
       assert.match(text, /Big keys: 5 keys are big/);

@@ -49,23 +49,37 @@ function samples(): Sample[] {
   str('s:long', 'abc'.repeat(400));
   str('s:binary', binary);
   str('s:float', '3.14');
-  const list = (key: string, items: string[]): void =>
-    out.push({ key, build: [['RPUSH', key, ...items]], read: ['LRANGE', key, 0, -1], value: RList.fromItems(items) });
+  const list = (key: string, items: string[]): void => out.push({ key, build: [['RPUSH', key, ...items]], read: ['LRANGE', key, 0, -1], value: RList.fromItems(items) });
   list('l:small', ['a', 'b', '1', '-7', '300', '70000', '5000000000', '-9223372036854775808', '']);
-  list('l:big', range(3000, (i) => (i % 3 === 0 ? String(i * 1000) : `item-${i}-${'z'.repeat(i % 50)}`)));
+  list(
+    'l:big',
+    range(3000, (i) => (i % 3 === 0 ? String(i * 1000) : `item-${i}-${'z'.repeat(i % 50)}`)),
+  );
   list('l:hugeitem', ['q'.repeat(20000), 'tail']);
-  const set = (key: string, members: string[]): void =>
-    out.push({ key, build: [['SADD', key, ...members]], read: ['SMEMBERS', key], value: RSet.fromMembers(members), unordered: true });
+  const set = (key: string, members: string[]): void => out.push({ key, build: [['SADD', key, ...members]], read: ['SMEMBERS', key], value: RSet.fromMembers(members), unordered: true });
   set('set:int16', ['1', '2', '-5', '300']);
   set('set:int32', ['1', '100000', '-100000']);
   set('set:int64', ['1', '9223372036854775807', '-9223372036854775808']);
   set('set:str', ['a', 'b', '1', big]);
-  set('set:bigint', range(600, (i) => String(i)));
-  const hash = (key: string, pairs: [string, string][]): void =>
-    out.push({ key, build: [['HSET', key, ...pairs.flat()]], read: ['HGETALL', key], value: RHash.fromEntries(pairs), pairs: true });
-  hash('h:small', [['f', 'v'], ['n', '42'], ['neg', '-1'], ['e', '']]);
-  hash('h:bigvalue', [['f', big], ['g', 'v']]);
-  hash('h:many', range(200, (i) => `f${i}`).map((f, i) => [f, String(i)]));
+  set(
+    'set:bigint',
+    range(600, (i) => String(i)),
+  );
+  const hash = (key: string, pairs: [string, string][]): void => out.push({ key, build: [['HSET', key, ...pairs.flat()]], read: ['HGETALL', key], value: RHash.fromEntries(pairs), pairs: true });
+  hash('h:small', [
+    ['f', 'v'],
+    ['n', '42'],
+    ['neg', '-1'],
+    ['e', ''],
+  ]);
+  hash('h:bigvalue', [
+    ['f', big],
+    ['g', 'v'],
+  ]);
+  hash(
+    'h:many',
+    range(200, (i) => `f${i}`).map((f, i) => [f, String(i)]),
+  );
   const zset = (key: string, entries: [string, number][]): void =>
     out.push({
       key,
@@ -73,9 +87,24 @@ function samples(): Sample[] {
       read: ['ZRANGE', key, 0, -1, 'WITHSCORES'],
       value: RZSet.fromEntries(entries),
     });
-  zset('z:small', [['a', 1], ['b', 2.5], ['c', -3], ['d', 1e20], ['e', 0.1], ['f', Infinity], ['g', -Infinity], ['h', 123456789]]);
-  zset('z:bigmember', [['m'.repeat(100), 1], ['x', 2]]);
-  zset('z:many', range(300, (i) => `m${i}`).map((m, i) => [m, i / 7]));
+  zset('z:small', [
+    ['a', 1],
+    ['b', 2.5],
+    ['c', -3],
+    ['d', 1e20],
+    ['e', 0.1],
+    ['f', Infinity],
+    ['g', -Infinity],
+    ['h', 123456789],
+  ]);
+  zset('z:bigmember', [
+    ['m'.repeat(100), 1],
+    ['x', 2],
+  ]);
+  zset(
+    'z:many',
+    range(300, (i) => `m${i}`).map((m, i) => [m, i / 7]),
+  );
   return out;
 }
 
@@ -92,7 +121,33 @@ describe('DUMP payload codec', () => {
   });
 
   it('listpacks encode integers and strings that read back unchanged', () => {
-    const items = ['0', '127', '128', '-1', '-4096', '4095', '4096', '-32768', '32767', '40000', '-8388608', '8388607', '8388608', '2147483647', '-2147483648', '2147483648', '9223372036854775807', '-9223372036854775808', '01', '-0', 'abc', 'x'.repeat(63), 'y'.repeat(64), 'z'.repeat(4095), 'w'.repeat(4096)];
+    const items = [
+      '0',
+      '127',
+      '128',
+      '-1',
+      '-4096',
+      '4095',
+      '4096',
+      '-32768',
+      '32767',
+      '40000',
+      '-8388608',
+      '8388607',
+      '8388608',
+      '2147483647',
+      '-2147483648',
+      '2147483648',
+      '9223372036854775807',
+      '-9223372036854775808',
+      '01',
+      '-0',
+      'abc',
+      'x'.repeat(63),
+      'y'.repeat(64),
+      'z'.repeat(4095),
+      'w'.repeat(4096),
+    ];
     const lp = new ListpackBuilder();
     for (const i of items) lp.append(i);
     assert.deepEqual(parseListpack(lp.finish()), items);
@@ -183,16 +238,41 @@ describe('DUMP payload codec', () => {
     assert.deepEqual([...v.items()], ['a', '7']);
     // type 13: hash ziplist; type 12: zset ziplist
     const h = decodeDumpPayload(payload(Buffer.concat([Buffer.from([13]), rdbString(ziplist(['f', 'v', 'n', 42]))]))) as RHash;
-    assert.deepEqual([...h.entries()], [['f', 'v'], ['n', '42']]);
+    assert.deepEqual(
+      [...h.entries()],
+      [
+        ['f', 'v'],
+        ['n', '42'],
+      ],
+    );
     const z = decodeDumpPayload(payload(Buffer.concat([Buffer.from([12]), rdbString(ziplist(['a', '1.5', 'b', 3]))]))) as RZSet;
-    assert.deepEqual([...z.entries()], [['a', 1.5], ['b', 3]]);
+    assert.deepEqual(
+      [...z.entries()],
+      [
+        ['a', 1.5],
+        ['b', 3],
+      ],
+    );
     // type 9: zipmap
     const zm = Buffer.from([2, 1, 0x66, 1, 0, 0x76, 2, 0x67, 0x67, 3, 1, 0x61, 0x62, 0x63, 0x00, 0xff]);
     const hz = decodeDumpPayload(payload(Buffer.concat([Buffer.from([9]), rdbString(zm)]))) as RHash;
-    assert.deepEqual([...hz.entries()], [['f', 'v'], ['gg', 'abc']]);
+    assert.deepEqual(
+      [...hz.entries()],
+      [
+        ['f', 'v'],
+        ['gg', 'abc'],
+      ],
+    );
     // type 3: zset with text scores (253 nan is refused; 254 +inf, 255 -inf)
     const z3 = decodeDumpPayload(payload(Buffer.from([3, 3, 1, 0x61, 3, 0x31, 0x2e, 0x35, 1, 0x62, 254, 1, 0x63, 255]))) as RZSet;
-    assert.deepEqual([...z3.entries()], [['c', -Infinity], ['a', 1.5], ['b', Infinity]]);
+    assert.deepEqual(
+      [...z3.entries()],
+      [
+        ['c', -Infinity],
+        ['a', 1.5],
+        ['b', Infinity],
+      ],
+    );
     // An unknown type or a truncated value is a format error.
     assert.throws(() => decodeDumpPayload(payload(Buffer.from([99, 0]))), RdbFormatError);
     assert.throws(() => decodeDumpPayload(payload(Buffer.from([0, 10, 0x61]))), RdbFormatError);

@@ -79,7 +79,10 @@ describe('lazy expiry', () => {
       [['TOUCH', 'e'], 0],
       [['DEL', 'e'], 0],
       [['KEYS', '*'], ['other']],
-      [['SCAN', 0], ['0', ['other']]],
+      [
+        ['SCAN', 0],
+        ['0', ['other']],
+      ],
       [['RANDOMKEY'], 'other'],
       [['COPY', 'other', 'e'], 1],
     ];

@@ -64,7 +64,10 @@ describe('maxmemory with replicas and the AOF', () => {
       await c.call('CONFIG', 'SET', 'maxmemory', '0');
       await first.stop();
       const aofDir = join(dir, 'appendonlydir');
-      const text = readdirSync(aofDir).filter((f) => f.includes('.incr.')).map((f) => readFileSync(join(aofDir, f), 'latin1')).join('');
+      const text = readdirSync(aofDir)
+        .filter((f) => f.includes('.incr.'))
+        .map((f) => readFileSync(join(aofDir, f), 'latin1'))
+        .join('');
       assert.ok(text.includes('$3\r\nDEL\r\n'), 'the AOF has the DELs of evicted keys');
       second = await startDssm(['--appendonly', 'yes'], { dir });
       const c2 = await second.client();

@@ -123,7 +123,13 @@ async function scrape(port: number): Promise<Scrape> {
 /** A sample's value; fails when the series is absent. */
 function val(s: Scrape, name: string, labels?: Record<string, string>): number {
   const v = s.series.get(seriesKey(name, labels));
-  assert.ok(v !== undefined, `no series ${seriesKey(name, labels)} in:\n${s.text.split('\n').filter((l) => l.startsWith(name)).join('\n')}`);
+  assert.ok(
+    v !== undefined,
+    `no series ${seriesKey(name, labels)} in:\n${s.text
+      .split('\n')
+      .filter((l) => l.startsWith(name))
+      .join('\n')}`,
+  );
   return v;
 }
 
@@ -134,7 +140,13 @@ async function scrapeUntil(port: number, what: string, cond: (s: Scrape) => bool
   for (;;) {
     last = await scrape(port);
     if (cond(last)) return last;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}; last scrape:\n${last.text.split('\n').filter((l) => !l.startsWith('#')).join('\n')}`);
+    if (Date.now() > deadline)
+      assert.fail(
+        `timed out waiting for ${what}; last scrape:\n${last.text
+          .split('\n')
+          .filter((l) => !l.startsWith('#'))
+          .join('\n')}`,
+      );
     await sleep(100);
   }
 }
@@ -162,7 +174,14 @@ function listeningSockets(pid: number): { host: string; port: number }[] {
       const f = line.trim().split(/\s+/);
       if (f.length < 10 || f[3] !== '0A' || !inodes.has(f[9]!)) continue;
       const [addrHex, portHex] = f[1]!.split(':');
-      const host = addrHex!.length === 8 ? addrHex!.match(/../g)!.reverse().map((h) => parseInt(h, 16)).join('.') : `[${addrHex}]`;
+      const host =
+        addrHex!.length === 8
+          ? addrHex!
+              .match(/../g)!
+              .reverse()
+              .map((h) => parseInt(h, 16))
+              .join('.')
+          : `[${addrHex}]`;
       out.push({ host, port: parseInt(portHex!, 16) });
     }
   }
@@ -223,7 +242,10 @@ describe('metrics endpoint of a data node (dssm server)', () => {
     await waitForPort(port);
     const c = await RawClient.connect(port);
     assert.deepEqual(plain(await c.call('CONFIG', 'GET', 'metrics-port')), ['metrics-port', String(mport)]);
-    assert.deepEqual(listeningSockets(p.proc.pid!), [port, mport].sort((a, b) => a - b).map((x) => ({ host: '127.0.0.1', port: x })));
+    assert.deepEqual(
+      listeningSockets(p.proc.pid!),
+      [port, mport].sort((a, b) => a - b).map((x) => ({ host: '127.0.0.1', port: x })),
+    );
     const health = await fetch(`http://127.0.0.1:${mport}/healthz`);
     assert.equal(health.status, 200);
     assert.equal(await health.text(), 'ok\n');
@@ -349,8 +371,22 @@ describe('metrics endpoint of a data node (dssm server)', () => {
     const mport = await freePort();
     const tlsPort = await freePort();
     const srv = await startDssm([
-      '--tls-port', String(tlsPort), '--tls-cert-file', files.cert, '--tls-key-file', files.key, '--tls-ca-cert-file', files.ca,
-      '--tls-client-cert-file', files.ccert, '--tls-client-key-file', files.ckey, '--metrics-port', String(mport), '--tls-reload-interval-ms', '100',
+      '--tls-port',
+      String(tlsPort),
+      '--tls-cert-file',
+      files.cert,
+      '--tls-key-file',
+      files.key,
+      '--tls-ca-cert-file',
+      files.ca,
+      '--tls-client-cert-file',
+      files.ccert,
+      '--tls-client-key-file',
+      files.ckey,
+      '--metrics-port',
+      String(mport),
+      '--tls-reload-interval-ms',
+      '100',
     ]);
     cleanups.push(() => srv.stop());
     const s = await scrape(mport);
@@ -408,12 +444,34 @@ describe('metrics endpoint of a sentinel (dssm sentinel)', () => {
     // Sentinel B, a `dssm sentinel` process, metrics-port as an argument.
     const bPort = await freePort();
     const bMetrics = await freePort();
-    const b = run(['sentinel', '--port', String(bPort), '--bind', '127.0.0.1', '--sentinel', 'monitor', 'mymaster', '127.0.0.1', String(primary.port), '2',
-      '--sentinel', 'down-after-milliseconds', 'mymaster', '1000', '--sentinel', 'failover-timeout', 'mymaster', '60000', '--metrics-port', String(bMetrics)]);
+    const b = run([
+      'sentinel',
+      '--port',
+      String(bPort),
+      '--bind',
+      '127.0.0.1',
+      '--sentinel',
+      'monitor',
+      'mymaster',
+      '127.0.0.1',
+      String(primary.port),
+      '2',
+      '--sentinel',
+      'down-after-milliseconds',
+      'mymaster',
+      '1000',
+      '--sentinel',
+      'failover-timeout',
+      'mymaster',
+      '60000',
+      '--metrics-port',
+      String(bMetrics),
+    ]);
     children.push(b.proc);
     await waitForPort(bPort, 20000);
 
-    const known = (s: Scrape) => s.series.get(seriesKey('dssm_sentinel_master_replicas', { master: 'mymaster' })) === 1 && s.series.get(seriesKey('dssm_sentinel_master_sentinels', { master: 'mymaster' })) === 2;
+    const known = (s: Scrape) =>
+      s.series.get(seriesKey('dssm_sentinel_master_replicas', { master: 'mymaster' })) === 1 && s.series.get(seriesKey('dssm_sentinel_master_sentinels', { master: 'mymaster' })) === 2;
     for (const port of [aMetrics, bMetrics]) {
       const s = await scrapeUntil(port, 'the replica and the other sentinel discovered', known);
       assert.equal(val(s, 'dssm_sentinel_up'), 1);
@@ -451,9 +509,12 @@ describe('metrics endpoint of a sentinel (dssm sentinel)', () => {
     await assert.rejects(fetch(`http://127.0.0.1:${bMetrics}/metrics`));
   });
 
-  it('reports the days left of a TLS sentinel\'s certificates (made with dssm certs)', async () => {
+  it("reports the days left of a TLS sentinel's certificates (made with dssm certs)", async () => {
     const dir = tmpdir('dssm-metrics-sentinel-tls-');
-    for (const args of [['certs', 'ca', '-o', dir, '--days', '200'], ['certs', 'server', '-o', dir, '--days', '30', '--ip', '127.0.0.1', '--dns', 'localhost']]) {
+    for (const args of [
+      ['certs', 'ca', '-o', dir, '--days', '200'],
+      ['certs', 'server', '-o', dir, '--days', '30', '--ip', '127.0.0.1', '--dns', 'localhost'],
+    ]) {
       const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
       assert.equal(r.status, 0, r.stderr);
     }
@@ -462,8 +523,26 @@ describe('metrics endpoint of a sentinel (dssm sentinel)', () => {
     const port = await freePort();
     const tlsPort = await freePort();
     const mport = await freePort();
-    const s = new Sentinel(loadSentinelConfig(null, ['--port', String(port), '--bind', '127.0.0.1', '--tls-port', String(tlsPort), '--tls-cert-file', cert,
-      '--tls-key-file', path.join(dir, 'dssm-key.key'), '--tls-ca-cert-file', caFile, '--tls-replication', 'yes', '--metrics-port', String(mport)]));
+    const s = new Sentinel(
+      loadSentinelConfig(null, [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--tls-port',
+        String(tlsPort),
+        '--tls-cert-file',
+        cert,
+        '--tls-key-file',
+        path.join(dir, 'dssm-key.key'),
+        '--tls-ca-cert-file',
+        caFile,
+        '--tls-replication',
+        'yes',
+        '--metrics-port',
+        String(mport),
+      ]),
+    );
     const ep = await startSentinelMetrics(s);
     assert.ok(ep);
     await s.start();
@@ -492,7 +571,18 @@ describe('metrics exposition format', () => {
     fs.writeFileSync(cert, server.cert);
     fs.writeFileSync(path.join(weird, 'server.key'), server.key);
     fs.writeFileSync(path.join(weird, 'ca.crt'), ca.cert);
-    const srv: TestServer = await startDssm(['--tls-port', String(await freePort()), '--tls-cert-file', cert, '--tls-key-file', path.join(weird, 'server.key'), '--tls-ca-cert-file', path.join(weird, 'ca.crt'), '--metrics-port', String(mport)]);
+    const srv: TestServer = await startDssm([
+      '--tls-port',
+      String(await freePort()),
+      '--tls-cert-file',
+      cert,
+      '--tls-key-file',
+      path.join(weird, 'server.key'),
+      '--tls-ca-cert-file',
+      path.join(weird, 'ca.crt'),
+      '--metrics-port',
+      String(mport),
+    ]);
     cleanups.push(() => srv.stop());
     const s = await scrape(mport);
     assert.equal(val(s, 'dssm_tls_cert_days_left', { role: 'server', file: cert }), 9);

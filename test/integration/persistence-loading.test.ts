@@ -265,7 +265,10 @@ describe('a replica loading a full sync', () => {
       }
       assert.ok(total > KEYS * 10, `the transferred RDB's size: ${total}`);
       assert.ok(Number(loadingInfos[0]!.get('loading_start_time')) > 0);
-      assert.ok(loadingInfos.some((i) => Number(i.get('loading_loaded_bytes')) > 0), 'some INFO reply during the load shows bytes loaded');
+      assert.ok(
+        loadingInfos.some((i) => Number(i.get('loading_loaded_bytes')) > 0),
+        'some INFO reply during the load shows bytes loaded',
+      );
       const final = infoFields(plain(await c.call('INFO', 'persistence')) as string);
       for (const f of LOADING_FIELDS) assert.ok(!final.has(f), `${f} is not printed once loaded`);
       assert.equal(final.get('rdb_last_load_keys_loaded'), String(KEYS));

@@ -137,7 +137,10 @@ describe('pub/sub with real clients', () => {
       }
       assert.equal(receivers, 0, 'the slow subscriber was dropped');
       assert.equal(await numsub(admin, 'slow-ch'), 0);
-      assert.ok(warnings.some((w) => w.includes('output buffer limits')), `logged: ${JSON.stringify(warnings)}`);
+      assert.ok(
+        warnings.some((w) => w.includes('output buffer limits')),
+        `logged: ${JSON.stringify(warnings)}`,
+      );
       slow.resume();
       await until(async () => closed, 'the connection to close');
     } finally {

@@ -21,7 +21,15 @@ async function sameData(primary: RawClient, replica: RawClient): Promise<number>
     if (a.join('\n') === b.join('\n')) return a.length;
     await sleep(100);
   }
-  assert.fail(`datasets differ: primary only ${a.filter((l) => !b.includes(l)).slice(0, 5).join('; ')} | replica only ${b.filter((l) => !a.includes(l)).slice(0, 5).join('; ')}`);
+  assert.fail(
+    `datasets differ: primary only ${a
+      .filter((l) => !b.includes(l))
+      .slice(0, 5)
+      .join('; ')} | replica only ${b
+      .filter((l) => !a.includes(l))
+      .slice(0, 5)
+      .join('; ')}`,
+  );
 }
 
 async function linkUp(c: RawClient): Promise<void> {

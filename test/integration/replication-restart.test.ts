@@ -50,7 +50,11 @@ describe('a node restarted from its RDB keeps its replication ID and offset', ()
       rc = await RawClient.connect(replica.port);
       clients.push(rc);
       await until('the restore logged', async () => replica!.output().includes('Restored the replication ID and offset'));
-      const restored = replica.output().split('\n').filter((l) => l.includes('Restored the replication ID and offset')).map((l) => JSON.parse(l) as Record<string, unknown>);
+      const restored = replica
+        .output()
+        .split('\n')
+        .filter((l) => l.includes('Restored the replication ID and offset'))
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
       assert.equal(restored.length, 1, replica.output());
       assert.equal(restored[0]!.replid, replid);
       assert.equal(String(restored[0]!.offset), offset);
@@ -144,7 +148,10 @@ describe('a node restarted from its AOF keeps its replication ID and offset (#ds
       await until('the restore logged', async () => replica!.output().includes('Restored the replication ID and offset'));
       const out = replica.output();
       assert.match(out, /Dropping AOF commands written after the last replication position/);
-      const restored = out.split('\n').filter((l) => l.includes('Restored the replication ID and offset')).map((l) => JSON.parse(l) as Record<string, unknown>);
+      const restored = out
+        .split('\n')
+        .filter((l) => l.includes('Restored the replication ID and offset'))
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
       assert.equal(restored.length, 1, out);
       assert.equal(restored[0]!.replid, replid);
       assert.equal(String(restored[0]!.offset), offset);

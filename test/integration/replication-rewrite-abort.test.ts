@@ -57,7 +57,12 @@ function assertAofDirClean(dir: string, rewriteMayRun = false): void {
   const aofDir = join(dir, 'appendonlydir');
   const m = parseManifest(readFileSync(join(aofDir, 'appendonly.aof.manifest'), 'latin1'), 'manifest');
   for (const f of [...(m.base ? [m.base] : []), ...m.incrs]) assert.ok(existsSync(join(aofDir, f.file)), `${f.file} named by the manifest exists`);
-  if (!rewriteMayRun) assert.deepEqual(readdirSync(aofDir).filter((f) => f.startsWith('temp-')), [], 'no temporary rewrite file left');
+  if (!rewriteMayRun)
+    assert.deepEqual(
+      readdirSync(aofDir).filter((f) => f.startsWith('temp-')),
+      [],
+      'no temporary rewrite file left',
+    );
 }
 
 /** SIGKILL a server and forget it (a killed process's stop() would wait forever). */
@@ -111,7 +116,10 @@ describe('a full sync on a replica aborts the AOF rewrite in progress (as Redis)
       assert.equal(logLines(replica, 'Background AOF rewrite aborted').length, 1, replica.output());
       assert.equal(logLines(replica, 'Background AOF rewrite failed').length, 0, replica.output());
       // The rewrite after the load, with the new dataset.
-      await until('the rewrite after the load', async () => logLines(replica, 'Background AOF rewrite finished successfully').length === 1 && (await info(rc, 'aof_rewrite_in_progress', 'persistence')) === '0');
+      await until(
+        'the rewrite after the load',
+        async () => logLines(replica, 'Background AOF rewrite finished successfully').length === 1 && (await info(rc, 'aof_rewrite_in_progress', 'persistence')) === '0',
+      );
       const done = logLines(replica, 'Background AOF rewrite finished successfully')[0]!;
       assert.equal(done.keys, NEW_KEYS + 100);
       assert.equal(await info(rc, 'aof_last_bgrewrite_status', 'persistence'), 'ok');

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
-import { startDssm, startDssmProcess, type ChildServer, type TestServer } from '../helpers/servers.js';
+import { startDssm, startDssmProcess, type ChildServer } from '../helpers/servers.js';
 import { RawClient } from '../helpers/resp.js';
 import { RespReader } from '../../src/protocol/resp-reader.js';
 import { channels, type LogEvent } from '../../src/observe/events.js';
@@ -54,7 +54,10 @@ describe('a replica refuses a full sync from a primary that lost its history', (
       assert.equal((await rc.call('GET', 'after-restart')).v, null);
       assert.equal(await info(rc, 'master_link_status'), 'down');
       assert.equal(await info(pc, 'connected_slaves'), '0');
-      const line = replica.output().split('\n').find((l) => l.includes(REFUSAL))!;
+      const line = replica
+        .output()
+        .split('\n')
+        .find((l) => l.includes(REFUSAL))!;
       const ev = JSON.parse(line) as Record<string, unknown>;
       assert.equal(ev.primaryOffset, 0);
       assert.ok(Number(ev.offset) > 0);

@@ -68,9 +68,15 @@ describe('sentinel.conf', () => {
         (e: unknown) => e instanceof ConfigError && e.line === 2 && e.reason === 'No such master with specified name.',
       );
       writeFileSync(file, 'sentinel monitor m 127.0.0.1 6379 0\n');
-      assert.throws(() => loadSentinelConfig(file), (e: unknown) => e instanceof ConfigError && e.reason === 'Quorum must be 1 or greater.');
+      assert.throws(
+        () => loadSentinelConfig(file),
+        (e: unknown) => e instanceof ConfigError && e.reason === 'Quorum must be 1 or greater.',
+      );
       writeFileSync(file, 'sentinel bogus x\n');
-      assert.throws(() => loadSentinelConfig(file), (e: unknown) => e instanceof ConfigError && e.reason === 'Unrecognized sentinel configuration statement.');
+      assert.throws(
+        () => loadSentinelConfig(file),
+        (e: unknown) => e instanceof ConfigError && e.reason === 'Unrecognized sentinel configuration statement.',
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

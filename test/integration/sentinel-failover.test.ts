@@ -44,9 +44,26 @@ describe('dssm sentinels managing redis-server', { skip: skipWithoutRedis() }, (
     assert.equal(await sentinelCall(p, 'SENTINEL', 'get-master-addr-by-name', 'nope'), null);
     const m = fields(await sentinelCall(p, 'SENTINEL', 'master', MASTER_NAME));
     assert.deepEqual(Object.keys(m), [
-      'name', 'ip', 'port', 'runid', 'flags', 'link-pending-commands', 'link-refcount', 'last-ping-sent', 'last-ok-ping-reply', 'last-ping-reply',
-      'down-after-milliseconds', 'info-refresh', 'role-reported', 'role-reported-time', 'config-epoch', 'num-slaves', 'num-other-sentinels', 'quorum',
-      'failover-timeout', 'parallel-syncs',
+      'name',
+      'ip',
+      'port',
+      'runid',
+      'flags',
+      'link-pending-commands',
+      'link-refcount',
+      'last-ping-sent',
+      'last-ok-ping-reply',
+      'last-ping-reply',
+      'down-after-milliseconds',
+      'info-refresh',
+      'role-reported',
+      'role-reported-time',
+      'config-epoch',
+      'num-slaves',
+      'num-other-sentinels',
+      'quorum',
+      'failover-timeout',
+      'parallel-syncs',
     ]);
     assert.equal(m.flags, 'master');
     assert.equal(m.quorum, '2');
@@ -91,7 +108,7 @@ describe('dssm sentinels managing redis-server', { skip: skipWithoutRedis() }, (
     redis.on('error', () => {});
     let okBefore = 0;
     let okAfter = 0;
-    let failed = 0;
+    let _failed = 0;
     let killed = false;
     let stop = false;
     const writer = (async () => {
@@ -101,7 +118,7 @@ describe('dssm sentinels managing redis-server', { skip: skipWithoutRedis() }, (
           if (killed) okAfter++;
           else okBefore++;
         } catch {
-          failed++;
+          _failed++;
         }
         await new Promise((r) => setTimeout(r, 20));
       }

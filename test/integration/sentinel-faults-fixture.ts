@@ -66,11 +66,12 @@ async function connect(port: number, tls: TlsFiles | null): Promise<RawClient> {
 export async function startNode(extra: string[], tls: TlsFiles | null, dir?: string, fixedPort?: number): Promise<NodeProc> {
   const port = fixedPort ?? (await freePort());
   const d = dir ?? mkdtempSync(join(tmpdir(), 'dssm-fault-'));
-  const base = tls
-    ? ['--port', '0', '--tls-port', String(port), ...tlsArgs(tls), '--replica-announce-port', String(port)]
-    : ['--port', String(port)];
+  const base = tls ? ['--port', '0', '--tls-port', String(port), ...tlsArgs(tls), '--replica-announce-port', String(port)] : ['--port', String(port)];
   const spawnIt = (args: string[]) =>
-    spawn(process.execPath, [BIN, 'server', '--bind', '127.0.0.1', '--dir', d, '--save', '', '--appendonly', 'no', ...base, ...args], { stdio: 'ignore', env: { ...process.env, DSSM_LOG_LEVEL: 'warn' } });
+    spawn(process.execPath, [BIN, 'server', '--bind', '127.0.0.1', '--dir', d, '--save', '', '--appendonly', 'no', ...base, ...args], {
+      stdio: 'ignore',
+      env: { ...process.env, DSSM_LOG_LEVEL: 'warn' },
+    });
   const n: NodeProc = {
     port,
     dir: d,
@@ -180,7 +181,10 @@ export interface SentinelGroup {
 }
 
 /** Three (n) in-process dssm sentinels monitoring 127.0.0.1:masterPort. */
-export async function startSentinels(masterPort: number, o: { n?: number; tls?: TlsFiles | null; downAfter?: number; failoverTimeout?: number; quorum?: number; links?: LinkNet } = {}): Promise<SentinelGroup> {
+export async function startSentinels(
+  masterPort: number,
+  o: { n?: number; tls?: TlsFiles | null; downAfter?: number; failoverTimeout?: number; quorum?: number; links?: LinkNet } = {},
+): Promise<SentinelGroup> {
   const sentinels: Sentinel[] = [];
   const events: [number, SentinelEvent][] = [];
   const n = o.n ?? 3;
@@ -216,7 +220,12 @@ export async function startSentinels(masterPort: number, o: { n?: number; tls?: 
         return await until(`sentinel event ${type}`, async () => events.slice(from).find(([i, e]) => e.type === type && (!match || match(e, i))) ?? null, timeoutMs, 20);
       } catch (err) {
         // Show what happened instead (the test fails anyway).
-        process.stderr.write(events.slice(from).map(([i, e]) => `sentinel ${i}: ${e.type} ${e.message}`).join('\n') + '\n');
+        process.stderr.write(
+          events
+            .slice(from)
+            .map(([i, e]) => `sentinel ${i}: ${e.type} ${e.message}`)
+            .join('\n') + '\n',
+        );
         throw err;
       }
     },
@@ -227,11 +236,15 @@ export async function startSentinels(masterPort: number, o: { n?: number; tls?: 
     },
   };
   // Discovery: every sentinel knows the replicas and the other sentinels.
-  await until('sentinel discovery', async () =>
-    sentinels.every((s) => {
-      const m = s.masters.get(MASTER_NAME)!;
-      return m.sentinels.size >= n - 1 && m.slaves.size >= 1;
-    }), 20000);
+  await until(
+    'sentinel discovery',
+    async () =>
+      sentinels.every((s) => {
+        const m = s.masters.get(MASTER_NAME)!;
+        return m.sentinels.size >= n - 1 && m.slaves.size >= 1;
+      }),
+    20000,
+  );
   return g;
 }
 

@@ -89,22 +89,36 @@ export async function primaryPartitionedWithOneSentinel(sync: boolean, rounds: n
         else lost.push(missingOnNew.length);
         // Heal: the old primary becomes a replica of the new one; the lone sentinel follows.
         links.heal();
-        await until('old primary rejoins as a replica of the new one', async () => (await infoField(old, 'role')) === 'slave' && (await infoField(old, 'master_port')) === String(newVia) && (await infoField(old, 'master_link_status')) === 'up', 40000);
+        await until(
+          'old primary rejoins as a replica of the new one',
+          async () => (await infoField(old, 'role')) === 'slave' && (await infoField(old, 'master_port')) === String(newVia) && (await infoField(old, 'master_link_status')) === 'up',
+          40000,
+        );
         await until('the lone sentinel learns the new primary', async () => (await sg!.masterAddr(lone)) === newVia, 20000);
         const others = nodes.filter((n) => n !== np);
-        await until('replicas caught up', async () => {
-          const off = await infoField(np, 'master_repl_offset');
-          for (const r of others) if ((await infoField(r, 'master_port')) !== String(newVia) || (await infoField(r, 'slave_repl_offset')) !== off) return false;
-          return true;
-        }, 30000);
+        await until(
+          'replicas caught up',
+          async () => {
+            const off = await infoField(np, 'master_repl_offset');
+            for (const r of others) if ((await infoField(r, 'master_port')) !== String(newVia) || (await infoField(r, 'slave_repl_offset')) !== off) return false;
+            return true;
+          },
+          30000,
+        );
         // Every node ends with the same data: the new primary's (what it lacks is lost everywhere).
         for (const n of nodes) for (const ck of checkers) assert.deepEqual(await ck.missing(n), await ck.missing(np), `acknowledged writes on ${names[nodes.indexOf(n)]}`);
-        await until('every sentinel sees two healthy replicas', async () =>
-          sgr.sentinels.every((s) => {
-            const m = s.masters.get(MASTER_NAME)!;
-            return m.port === newVia && [...m.slaves.values()].filter((r) => r.roleReported === 'slave' && !r.link.disconnected).length === 2;
-          }), 30000);
-        process.stderr.write(`# ${sync ? 'sync-replicas 1' : 'asynchronous'}, partition with sentinel ${lone}, round ${round}: ${checker.acked.length} acknowledged (${checker.acked.length - ackedBefore} after the cut), ${checker.failed} refused, ${missingOnNew.length} missing\n`);
+        await until(
+          'every sentinel sees two healthy replicas',
+          async () =>
+            sgr.sentinels.every((s) => {
+              const m = s.masters.get(MASTER_NAME)!;
+              return m.port === newVia && [...m.slaves.values()].filter((r) => r.roleReported === 'slave' && !r.link.disconnected).length === 2;
+            }),
+          30000,
+        );
+        process.stderr.write(
+          `# ${sync ? 'sync-replicas 1' : 'asynchronous'}, partition with sentinel ${lone}, round ${round}: ${checker.acked.length} acknowledged (${checker.acked.length - ackedBefore} after the cut), ${checker.failed} refused, ${missingOnNew.length} missing\n`,
+        );
       } finally {
         await checker.stop();
         c.close();

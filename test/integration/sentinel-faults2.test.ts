@@ -14,7 +14,22 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Flag } from '../../src/sentinel/state.js';
-import { AckChecker, MASTER_NAME, groupOf, infoField, rawWriter, sleep, startGroup, startNode, startProxy, startSentinels, until, withReplicaOf, type NodeProc, type SentinelGroup } from './sentinel-faults-fixture.js';
+import {
+  AckChecker,
+  MASTER_NAME,
+  groupOf,
+  infoField,
+  rawWriter,
+  sleep,
+  startGroup,
+  startNode,
+  startProxy,
+  startSentinels,
+  until,
+  withReplicaOf,
+  type NodeProc,
+  type SentinelGroup,
+} from './sentinel-faults-fixture.js';
 
 const SYNC = ['--sync-replicas', '1', '--sync-replicas-timeout', '500', '--appendonly', 'yes', '--appendfsync', 'always'];
 const ROUNDS = 2;
@@ -78,10 +93,12 @@ describe('dssm sentinel faults: two of three data nodes down (sync-replicas 1)',
         await Promise.all([a.restart(), b.restart()]);
         await caughtUp(p, [a, b]);
         await until('every sentinel sees the replicas up', async () =>
-          sg.sentinels.every((s) => [a, b].every((r) => {
-            const ri = s.masters.get(MASTER_NAME)!.slaves.get(`127.0.0.1:${r.port}`);
-            return ri !== undefined && !ri.is(Flag.S_DOWN);
-          })),
+          sg.sentinels.every((s) =>
+            [a, b].every((r) => {
+              const ri = s.masters.get(MASTER_NAME)!.slaves.get(`127.0.0.1:${r.port}`);
+              return ri !== undefined && !ri.is(Flag.S_DOWN);
+            }),
+          ),
         );
         assert.equal(await p.call('SET', `back:${round}`, '1'), 'OK');
         assert.ok(w.checker.acked.length > 0);
@@ -129,12 +146,18 @@ describe('dssm sentinel faults: two of three data nodes down (sync-replicas 1)',
         const [, sw] = await sg.waitEvent('+switch-master', from, 30000);
         const np = g.nodes.find((n) => n.port === Number(sw.message.split(' ')[4]));
         const missing = np ? await w.checker.missing(np) : [];
-        process.stderr.write(`# primary + replica down, round ${round}: ${w.checker.acked.length} acknowledged (${w.checker.acked.length - ackedBefore} by the victim alone), ${w.checker.failed} refused, ${missing.length} missing on the promoted ${np === victim ? 'restarted victim' : 'lagging survivor'}\n`);
+        process.stderr.write(
+          `# primary + replica down, round ${round}: ${w.checker.acked.length} acknowledged (${w.checker.acked.length - ackedBefore} by the victim alone), ${w.checker.failed} refused, ${missing.length} missing on the promoted ${np === victim ? 'restarted victim' : 'lagging survivor'}\n`,
+        );
         assert.equal(np, victim, 'the replica holding every acknowledged write is promoted');
         assert.deepEqual(missing, []);
         // The old primary restarts as a primary (its own AOF) and is turned into a replica.
         await primary.restart();
-        await until('old primary rejoins as a replica of the new one', async () => (await infoField(primary, 'role')) === 'slave' && (await infoField(primary, 'master_port')) === String(np.port) && (await infoField(primary, 'master_link_status')) === 'up', 40000);
+        await until(
+          'old primary rejoins as a replica of the new one',
+          async () => (await infoField(primary, 'role')) === 'slave' && (await infoField(primary, 'master_port')) === String(np.port) && (await infoField(primary, 'master_link_status')) === 'up',
+          40000,
+        );
         await until('the survivor follows the new primary', async () => (await infoField(survivor, 'master_port')) === String(np.port));
         assert.equal(await np.call('SET', 'after', '1'), 'OK');
         await caughtUp(np, [primary, survivor]);

@@ -101,7 +101,7 @@ function sentinelLines(masterPort: number, port: number, o: SentinelOptions): st
 /** A dssm sentinel in this process. */
 export async function startDssmSentinel(masterPort: number, o: SentinelOptions = {}): Promise<Sentinel> {
   const port = await freePort();
-  let cfg;
+  let cfg: ReturnType<typeof loadSentinelConfig>;
   if (o.file) {
     writeFileSync(o.file, sentinelLines(masterPort, port, o).join('\n') + '\n');
     cfg = loadSentinelConfig(o.file);

@@ -38,36 +38,37 @@ async function caughtUp(primary: NodeProc, replicas: NodeProc[]): Promise<void> 
 
 describe('dssm sentinel safety', { timeout: 120_000 }, () => {
   // Repeated on fresh deployments: the restart falls at a different point of the PING/INFO cycle.
-  for (const round of [1, 2]) it(`a primary restarting empty is fenced and failed over: no data lost (round ${round})`, async () => {
-    const g = await startGroup();
-    // down-after 5 s: the restart (1-2 s) is seen before the primary would be down anyway.
-    const sg = await startSentinels(g.nodes[0]!.port, { downAfter: 5000 });
-    try {
-      const [p, ...reps] = g.nodes as [NodeProc, ...NodeProc[]];
-      const c = await p.client();
-      for (let i = 0; i < 500; i++) await c.call('SET', `k:${i}`, String(i));
-      c.close();
-      await caughtUp(p, reps);
-      // Let every sentinel learn the offsets (INFO), then crash and restart the primary at once.
-      await until('sentinels know the offsets', async () => sg.sentinels.every((s) => s.masters.get(MASTER_NAME)!.masterOffset > 0));
-      const from = sg.events.length;
-      await p.kill('SIGKILL');
-      await p.restart();
-      const [, stale] = await sg.waitEvent('+reboot-stale', from);
-      assert.match(stale.message, /offset \d+ < known \d+/);
-      const [, sw] = await sg.waitEvent('+switch-master', from);
-      const newPort = Number(sw.message.split(' ')[4]);
-      const np = g.nodes.find((n) => n.port === newPort)!;
-      assert.ok(reps.includes(np));
-      assert.equal(await np.call('DBSIZE'), 500);
-      // Every node ends with the 500 keys, the restarted one included (as a replica).
-      for (const n of g.nodes) await until(`node ${n.port} has the data`, async () => (await n.call('DBSIZE')) === 500, 20000);
-      assert.equal(await infoField(p, 'role'), 'slave');
-    } finally {
-      await sg.stop();
-      await g.stop();
-    }
-  });
+  for (const round of [1, 2])
+    it(`a primary restarting empty is fenced and failed over: no data lost (round ${round})`, async () => {
+      const g = await startGroup();
+      // down-after 5 s: the restart (1-2 s) is seen before the primary would be down anyway.
+      const sg = await startSentinels(g.nodes[0]!.port, { downAfter: 5000 });
+      try {
+        const [p, ...reps] = g.nodes as [NodeProc, ...NodeProc[]];
+        const c = await p.client();
+        for (let i = 0; i < 500; i++) await c.call('SET', `k:${i}`, String(i));
+        c.close();
+        await caughtUp(p, reps);
+        // Let every sentinel learn the offsets (INFO), then crash and restart the primary at once.
+        await until('sentinels know the offsets', async () => sg.sentinels.every((s) => s.masters.get(MASTER_NAME)!.masterOffset > 0));
+        const from = sg.events.length;
+        await p.kill('SIGKILL');
+        await p.restart();
+        const [, stale] = await sg.waitEvent('+reboot-stale', from);
+        assert.match(stale.message, /offset \d+ < known \d+/);
+        const [, sw] = await sg.waitEvent('+switch-master', from);
+        const newPort = Number(sw.message.split(' ')[4]);
+        const np = g.nodes.find((n) => n.port === newPort)!;
+        assert.ok(reps.includes(np));
+        assert.equal(await np.call('DBSIZE'), 500);
+        // Every node ends with the 500 keys, the restarted one included (as a replica).
+        for (const n of g.nodes) await until(`node ${n.port} has the data`, async () => (await n.call('DBSIZE')) === 500, 20000);
+        assert.equal(await infoField(p, 'role'), 'slave');
+      } finally {
+        await sg.stop();
+        await g.stop();
+      }
+    });
 
   it('SENTINEL FAILOVER with the primary up loses no acknowledged write', async () => {
     const g = await startGroup();

@@ -51,7 +51,13 @@ describe('dssm sentinel over TLS', { timeout: 90_000 }, () => {
       assert.deepEqual(plain(await c.call('SENTINEL', 'get-master-addr-by-name', MASTER_NAME)), ['127.0.0.1', String(g.nodes[0]!.port)]);
       const m = s.masters.get(MASTER_NAME)!;
       await until('replicas and peers known', async () => m.slaves.size === 2 && m.sentinels.size === 2);
-      assert.deepEqual([...m.slaves.values()].map((r) => r.port).sort(), g.nodes.slice(1).map((n) => n.port).sort());
+      assert.deepEqual(
+        [...m.slaves.values()].map((r) => r.port).sort(),
+        g.nodes
+          .slice(1)
+          .map((n) => n.port)
+          .sort(),
+      );
       // Peers announce their TLS port.
       assert.deepEqual([...m.sentinels.values()].map((p) => p.port).sort(), sg.ports.slice(1).sort());
     } finally {
@@ -80,10 +86,10 @@ describe('dssm sentinel over TLS', { timeout: 90_000 }, () => {
     });
     client.on('error', () => {});
     try {
-      let ok = 0;
+      let _ok = 0;
       for (let i = 0; i < 50; i++) {
         await client.set(`before:${i}`, String(i));
-        ok++;
+        _ok++;
       }
       const old = g.nodes[0]!;
       // Let the replicas catch up, then kill the primary.

@@ -3,7 +3,7 @@
  * client pairs by CN, a second CA, an expired client certificate. Files go to a temp dir.
  */
 import fs from 'node:fs';
-import net from 'node:net';
+import type net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';

@@ -16,11 +16,28 @@ describe('certificate users', () => {
     const tlsPort = await freePort();
     const srv = await startDssm([
       ...serverDirectives(pki.files, tlsPort),
-      '--requirepass', 'adminpw',
-      '--tls-auth-clients-user', 'cn',
-      '--user', 'proxy', 'on', '~sess:*', '+@all', '-@dangerous',
-      '--user', 'blocked', 'off', '~*', '+@all',
-      '--user', 'reader', 'on', '>rpw', '~*', '-@all', '+get',
+      '--requirepass',
+      'adminpw',
+      '--tls-auth-clients-user',
+      'cn',
+      '--user',
+      'proxy',
+      'on',
+      '~sess:*',
+      '+@all',
+      '-@dangerous',
+      '--user',
+      'blocked',
+      'off',
+      '~*',
+      '+@all',
+      '--user',
+      'reader',
+      'on',
+      '>rpw',
+      '~*',
+      '-@all',
+      '+get',
     ]);
     const opts = (cn: string) => ({ ca: pki.ca.cert, cert: pki.clients[cn]!.cert, key: pki.clients[cn]!.key });
     try {
@@ -48,7 +65,10 @@ describe('certificate users', () => {
       const admin = await tlsClient(tlsPort, opts('proxy'));
       assert.deepEqual(plain(await admin.call('AUTH', 'adminpw')), 'OK');
       const log = plain(await admin.call('ACL', 'LOG')) as unknown[][];
-      assert.ok(log.some((e) => e.includes('auth') && e.includes('blocked')), JSON.stringify(log));
+      assert.ok(
+        log.some((e) => e.includes('auth') && e.includes('blocked')),
+        JSON.stringify(log),
+      );
       assert.deepEqual(plain(await p.call('GET', 'sess:1')), 'x'); // still serving
       for (const c of [p, b, s, r, admin]) c.close();
     } finally {

@@ -142,9 +142,7 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
 
 /** ioredis in sentinel mode against the deployment (TLS to sentinels and data nodes when tls). */
 export function sentinelClient(dir: string, sentinelPort: number, tls: boolean): Redis {
-  const files = tls
-    ? { ca: readFileSync(join(dir, 'tls', 'dssm-ca.crt')), cert: readFileSync(join(dir, 'tls', 'client.crt')), key: readFileSync(join(dir, 'tls', 'client.key')) }
-    : undefined;
+  const files = tls ? { ca: readFileSync(join(dir, 'tls', 'dssm-ca.crt')), cert: readFileSync(join(dir, 'tls', 'client.crt')), key: readFileSync(join(dir, 'tls', 'client.key')) } : undefined;
   const r = new Redis({
     sentinels: [0, 1, 2].map((i) => ({ host: '127.0.0.1', port: sentinelPort + i })),
     name: 'dssm',

@@ -53,7 +53,10 @@ describe('dssm up', () => {
     });
     assert.match(up.stderr(), new RegExp(`data nodes http://127\\.0\\.0\\.1:${mport}-${mport + 2}/metrics, sentinels http://127\\.0\\.0\\.1:${mport + 10}-${mport + 12}/metrics`));
     assert.equal(JSON.parse(readFileSync(join(dir, 'up.json'), 'utf8')).metricsPort, mport);
-    assert.deepEqual(ready.sentinels, [0, 1, 2].map((i) => `127.0.0.1:${sport + i}`));
+    assert.deepEqual(
+      ready.sentinels,
+      [0, 1, 2].map((i) => `127.0.0.1:${sport + i}`),
+    );
     assert.ok(existsSync(join(dir, 'tls', 'dssm-ca.crt')) && existsSync(join(dir, 'tls', 'client.key')));
     assert.match(up.stderr(), /redis-cli --tls --cacert .*dssm-ca\.crt --cert .*client\.crt --key .*client\.key/);
     assert.match(up.stderr(), /sentinelTLS: tls/);

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { skipWithoutRedis, startDssm, startRedis } from '../helpers/servers.js';
-import { RawClient, plain } from '../helpers/resp.js';
+import { type RawClient, plain } from '../helpers/resp.js';
 
 const dirs: string[] = [];
 function tempDir(): string {

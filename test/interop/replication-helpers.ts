@@ -14,28 +14,54 @@ export function randomWrite(r: () => number): (string | number)[][] {
   const v = () => String(Math.floor(r() * 1000));
   const choice = Math.floor(r() * 22);
   switch (choice) {
-    case 0: return [['SET', k('s'), v()]];
-    case 1: return [['INCRBY', k('n'), Math.floor(r() * 10)]];
-    case 2: return [['APPEND', k('s'), v()]];
-    case 3: return [['SET', k('s'), v(), 'PX', 50 + Math.floor(r() * 400)]];
-    case 4: return [['RPUSH', k('l'), v(), v()]];
-    case 5: return [['LPOP', k('l')]];
-    case 6: return [['LTRIM', k('l'), 0, Math.floor(r() * 5)]];
-    case 7: return [['HSET', k('h'), `f${Math.floor(r() * 10)}`, v()]];
-    case 8: return [['HDEL', k('h'), `f${Math.floor(r() * 10)}`]];
-    case 9: return [['HINCRBYFLOAT', k('h'), 'fl', '0.1']];
-    case 10: return [['SADD', k('t'), v(), v()]];
-    case 11: return [['SPOP', k('t')]];
-    case 12: return [['ZADD', k('z'), r() * 100, `m${Math.floor(r() * 20)}`]];
-    case 13: return [['ZINCRBY', k('z'), 1.5, `m${Math.floor(r() * 20)}`]];
-    case 14: return [['ZPOPMIN', k('z')]];
-    case 15: return [['DEL', k(pick(r, ['s', 'l', 'h', 't', 'z']))]];
-    case 16: return [['EXPIRE', k(pick(r, ['s', 'l', 'h', 't', 'z'])), 1 + Math.floor(r() * 3)]];
-    case 17: return [['SELECT', 1 + Math.floor(r() * 2)], ['SET', k('db'), v()], ['SELECT', 0]];
-    case 18: return [['MULTI'], ['INCR', k('n')], ['RPUSH', k('l'), v()], ['EXEC']];
-    case 19: return [['SETRANGE', k('s'), Math.floor(r() * 20), 'xy']];
-    case 20: return [['SUNIONSTORE', k('t'), k('t'), k('t')]];
-    default: return [['GETEX', k('s'), 'PX', 200]];
+    case 0:
+      return [['SET', k('s'), v()]];
+    case 1:
+      return [['INCRBY', k('n'), Math.floor(r() * 10)]];
+    case 2:
+      return [['APPEND', k('s'), v()]];
+    case 3:
+      return [['SET', k('s'), v(), 'PX', 50 + Math.floor(r() * 400)]];
+    case 4:
+      return [['RPUSH', k('l'), v(), v()]];
+    case 5:
+      return [['LPOP', k('l')]];
+    case 6:
+      return [['LTRIM', k('l'), 0, Math.floor(r() * 5)]];
+    case 7:
+      return [['HSET', k('h'), `f${Math.floor(r() * 10)}`, v()]];
+    case 8:
+      return [['HDEL', k('h'), `f${Math.floor(r() * 10)}`]];
+    case 9:
+      return [['HINCRBYFLOAT', k('h'), 'fl', '0.1']];
+    case 10:
+      return [['SADD', k('t'), v(), v()]];
+    case 11:
+      return [['SPOP', k('t')]];
+    case 12:
+      return [['ZADD', k('z'), r() * 100, `m${Math.floor(r() * 20)}`]];
+    case 13:
+      return [['ZINCRBY', k('z'), 1.5, `m${Math.floor(r() * 20)}`]];
+    case 14:
+      return [['ZPOPMIN', k('z')]];
+    case 15:
+      return [['DEL', k(pick(r, ['s', 'l', 'h', 't', 'z']))]];
+    case 16:
+      return [['EXPIRE', k(pick(r, ['s', 'l', 'h', 't', 'z'])), 1 + Math.floor(r() * 3)]];
+    case 17:
+      return [
+        ['SELECT', 1 + Math.floor(r() * 2)],
+        ['SET', k('db'), v()],
+        ['SELECT', 0],
+      ];
+    case 18:
+      return [['MULTI'], ['INCR', k('n')], ['RPUSH', k('l'), v()], ['EXEC']];
+    case 19:
+      return [['SETRANGE', k('s'), Math.floor(r() * 20), 'xy']];
+    case 20:
+      return [['SUNIONSTORE', k('t'), k('t'), k('t')]];
+    default:
+      return [['GETEX', k('s'), 'PX', 200]];
   }
 }
 

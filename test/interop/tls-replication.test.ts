@@ -44,7 +44,18 @@ describe('replication over TLS with redis-server', { skip }, () => {
   it('dssm replica of a redis-server primary over TLS', async () => {
     const pki = await makePki([]);
     const redisTls = await freePort();
-    const redis = await startRedis(['--tls-port', String(redisTls), '--tls-cert-file', pki.files['server.crt']!, '--tls-key-file', pki.files['server.key']!, '--tls-ca-cert-file', pki.files['ca.crt']!, '--repl-diskless-sync-delay', '0']);
+    const redis = await startRedis([
+      '--tls-port',
+      String(redisTls),
+      '--tls-cert-file',
+      pki.files['server.crt']!,
+      '--tls-key-file',
+      pki.files['server.key']!,
+      '--tls-ca-cert-file',
+      pki.files['ca.crt']!,
+      '--repl-diskless-sync-delay',
+      '0',
+    ]);
     const replica = await startDssm(['--tls-replication', 'yes', '--tls-cert-file', pki.files['server.crt']!, '--tls-key-file', pki.files['server.key']!, '--tls-ca-cert-file', pki.files['ca.crt']!]);
     try {
       const p = await redis.client();

@@ -83,7 +83,9 @@ export class Cluster {
     // Not under /tmp: each pod mounts its own /tmp over it.
     this.dir = mkdtempSync('/var/tmp/dssm-k8s-pods-');
     chmodSync(this.dir, 0o755);
-    this.objects = parseAllDocuments(manifests).map((d) => d.toJSON() as Obj).filter(Boolean);
+    this.objects = parseAllDocuments(manifests)
+      .map((d) => d.toJSON() as Obj)
+      .filter(Boolean);
     for (const s of secrets) {
       const o = parseYaml(s) as Obj;
       this.secrets.set(o.metadata.name, o);
@@ -117,7 +119,17 @@ export class Cluster {
       for (let i = 0; i < sts.spec.replicas; i++) {
         const name = `${sts.metadata.name}-${i}`;
         const ip = `${this.subnet}.${host + i}`;
-        const pod: Pod = { name, ip, fqdn: this.fqdnOf(name, sts), sts, container: sts.spec.template.spec.containers[0], volumes: new Map(), proc: null, log: join(this.dir, `${name}.log`), starts: 0 };
+        const pod: Pod = {
+          name,
+          ip,
+          fqdn: this.fqdnOf(name, sts),
+          sts,
+          container: sts.spec.template.spec.containers[0],
+          volumes: new Map(),
+          proc: null,
+          log: join(this.dir, `${name}.log`),
+          starts: 0,
+        };
         this.makeVolumes(pod);
         this.pods.set(name, pod);
         hosts.push(`${ip} ${pod.fqdn}`);
@@ -224,7 +236,7 @@ export class Cluster {
     const argv = ['-t', String(pod.proc!.pid), '-m', '--', ...this.asContainer(pod, command)];
     return new Promise((resolve) => {
       execFile('nsenter', argv, { timeout: timeoutMs, encoding: 'utf8' }, (err, stdout, stderr) => {
-        const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : -1) : 0;
+        const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1) : 0;
         resolve({ code, out: (stdout + stderr).trim() });
       });
     });
@@ -267,13 +279,16 @@ export class Cluster {
     } catch {
       /* gone */
     }
-    const t = setTimeout(() => {
-      try {
-        process.kill(-p.pid!, 'SIGKILL');
-      } catch {
-        /* gone */
-      }
-    }, how === 'kill' ? 0 : grace);
+    const t = setTimeout(
+      () => {
+        try {
+          process.kill(-p.pid!, 'SIGKILL');
+        } catch {
+          /* gone */
+        }
+      },
+      how === 'kill' ? 0 : grace,
+    );
     await exited;
     clearTimeout(t);
   }

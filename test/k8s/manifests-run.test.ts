@@ -68,7 +68,24 @@ export async function deploy(valuesYaml: string): Promise<Deployed> {
   const tmp = mkdtempSync(join(tmpdir(), 'dssm-k8s-run-'));
   const tlsDir = join(tmp, 'tls');
   // As the README says: the certificates and Secret manifests for the release's names.
-  dssm('certs', 'all', '--out', tlsDir, '--headless', `${release}-db-headless`, '--headless', `${release}-sentinel-headless`, '--service', `${release}-sentinel`, '--namespace', NS, '--secret-namespace', NS, '--client', 'proxy');
+  dssm(
+    'certs',
+    'all',
+    '--out',
+    tlsDir,
+    '--headless',
+    `${release}-db-headless`,
+    '--headless',
+    `${release}-sentinel-headless`,
+    '--service',
+    `${release}-sentinel`,
+    '--namespace',
+    NS,
+    '--secret-namespace',
+    NS,
+    '--client',
+    'proxy',
+  );
   writeFileSync(join(tmp, 'values.yaml'), valuesYaml);
   const manifests = dssm('k8s', 'render', '--values', join(tmp, 'values.yaml'), '--release', release, '--namespace', NS);
   const subnet = `127.${100 + Math.floor(Math.random() * 150)}.${Math.floor(Math.random() * 250)}`;
@@ -191,7 +208,15 @@ test('the ephemeral store runs: 5 pods without volumes, clients authenticated by
     for (let i = 0; i < 5; i++) await cluster.waitReady(`${release}-ephemeral-${i}`);
     const tlsOf = (cn: string) => ({ ca: readFileSync(join(tlsDir, 'dssm-ca.crt')), cert: readFileSync(join(tlsDir, `${cn}.crt`)), key: readFileSync(join(tlsDir, `${cn}.key`)) });
     const connect = (cn: string) => {
-      const c = new Redis({ host: `${release}-ephemeral.${NS}.svc.cluster.local`, port: 6379, tls: tlsOf(cn), lazyConnect: true, enableReadyCheck: false, maxRetriesPerRequest: 0, retryStrategy: () => null }).on('error', () => {});
+      const c = new Redis({
+        host: `${release}-ephemeral.${NS}.svc.cluster.local`,
+        port: 6379,
+        tls: tlsOf(cn),
+        lazyConnect: true,
+        enableReadyCheck: false,
+        maxRetriesPerRequest: 0,
+        retryStrategy: () => null,
+      }).on('error', () => {});
       clients.push(c);
       return c;
     };

@@ -42,7 +42,7 @@ test('a release is signed with a throwaway key and openssl verifies every file',
     const files = execFileSync('tar', ['-tzf', join(out, tgz)], { encoding: 'utf8' }).split('\n');
     for (const f of ['package/package.json', 'package/bin/dssm.js', 'package/dist/cli/main.js', 'package/dist/k8s/render.js', 'package/deploy/k8s/dssm.yaml']) assert.ok(files.includes(f), f);
     const manifests = execFileSync('tar', ['-xzOf', join(out, tgz), 'package/deploy/k8s/dssm.yaml'], { encoding: 'utf8' });
-    assert.match(manifests, /kind: StatefulSet\n(.*\n)*?  name: f5-dssm-db\n/);
+    assert.match(manifests, /kind: StatefulSet\n(.*\n)*? {2}name: f5-dssm-db\n/);
 
     // A changed byte fails the check.
     const tampered = join(dir, tgz);

@@ -33,7 +33,9 @@ const BIN = new URL('../../bin/dssm.js', import.meta.url).pathname;
 
 const customAffinity = {
   podAntiAffinity: {
-    requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchExpressions: [{ key: 'app.kubernetes.io/name', operator: 'In', values: ['dssm'] }] }, topologyKey: 'topology.kubernetes.io/zone' }],
+    requiredDuringSchedulingIgnoredDuringExecution: [
+      { labelSelector: { matchExpressions: [{ key: 'app.kubernetes.io/name', operator: 'In', values: ['dssm'] }] }, topologyKey: 'topology.kubernetes.io/zone' },
+    ],
   },
   nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'node-role.kubernetes.io/dssm', operator: 'Exists' }] }] } },
 };
@@ -104,7 +106,8 @@ for (const [name, values] of Object.entries(VARIANTS)) {
     assert.deepEqual(errors, []);
     const kinds = objects.map((o) => `${o.kind}/${o.metadata.name}`);
     if (name === 'ephemeral') {
-      for (const k of ['ServiceAccount/f5-dssm', 'ConfigMap/f5-dssm-users', 'Service/f5-dssm-ephemeral-info', 'Service/f5-dssm-ephemeral', 'StatefulSet/f5-dssm-ephemeral']) assert.ok(kinds.includes(k), `${k} in ${kinds.join(', ')}`);
+      for (const k of ['ServiceAccount/f5-dssm', 'ConfigMap/f5-dssm-users', 'Service/f5-dssm-ephemeral-info', 'Service/f5-dssm-ephemeral', 'StatefulSet/f5-dssm-ephemeral'])
+        assert.ok(kinds.includes(k), `${k} in ${kinds.join(', ')}`);
       const sts = objects.find((o) => o.kind === 'StatefulSet') as any;
       assert.equal(sts.spec.replicas, 5);
       assert.equal(sts.spec.volumeClaimTemplates, undefined);
@@ -115,7 +118,17 @@ for (const [name, values] of Object.entries(VARIANTS)) {
       assert.match(users.data['users.acl'], /^user admin on ~\* &\* \+@all -@dangerous$/m);
       return;
     }
-    for (const k of ['ServiceAccount/f5-dssm', 'StatefulSet/f5-dssm-db', 'StatefulSet/f5-dssm-sentinel', 'Service/f5-dssm-sentinel', 'Service/f5-dssm-db-headless', 'Service/f5-dssm-sentinel-headless', 'PodDisruptionBudget/f5-dssm-db', 'PodDisruptionBudget/f5-dssm-sentinel', 'ConfigMap/f5-dssm-config'])
+    for (const k of [
+      'ServiceAccount/f5-dssm',
+      'StatefulSet/f5-dssm-db',
+      'StatefulSet/f5-dssm-sentinel',
+      'Service/f5-dssm-sentinel',
+      'Service/f5-dssm-db-headless',
+      'Service/f5-dssm-sentinel-headless',
+      'PodDisruptionBudget/f5-dssm-db',
+      'PodDisruptionBudget/f5-dssm-sentinel',
+      'ConfigMap/f5-dssm-config',
+    ])
       assert.ok(kinds.includes(k), `${k} in ${kinds.join(', ')}`);
     const db = objects.find((o) => o.metadata.name === 'f5-dssm-db') as any;
     assert.equal(db.spec.volumeClaimTemplates[0].metadata.name, 'data');
@@ -133,7 +146,10 @@ for (const [name, values] of Object.entries(VARIANTS)) {
     else if (name === 'custom') assert.deepEqual(anti, customAffinity);
     else assert.equal(anti.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].labelSelector.matchLabels.app, 'f5-dssm-db');
     if (name === 'fluentd') {
-      assert.deepEqual(pod.containers.map((c: any) => c.name), ['dssm', 'fluent-bit']);
+      assert.deepEqual(
+        pod.containers.map((c: any) => c.name),
+        ['dssm', 'fluent-bit'],
+      );
       assert.ok(kinds.includes('ConfigMap/f5-dssm-fluent-bit'));
     }
   });
@@ -174,7 +190,12 @@ test('unknown or ill-typed values stop the render naming the key', () => {
     [{ ephemeral: { users: [{ cn: 'bad cn' }] } }, /'ephemeral.users\[0\].cn'/],
     [{ tls: { certsSecret: 'Not_A_Name' } }, /'tls.certsSecret'/],
   ];
-  for (const [values, re] of cases) assert.throws(() => validateValues(values), (e: Error) => e instanceof ValuesError && re.test(e.message), JSON.stringify(values));
+  for (const [values, re] of cases)
+    assert.throws(
+      () => validateValues(values),
+      (e: Error) => e instanceof ValuesError && re.test(e.message),
+      JSON.stringify(values),
+    );
   // Through the CLI: exit 1, the key on stderr, nothing on stdout.
   const dir = mkdtempSync(join(tmpdir(), 'dssm-values-'));
   const file = join(dir, 'values.yaml');

@@ -55,7 +55,9 @@ test('dssm upgrade restarts every data node onto the current build under a sync-
     }
     assert.notEqual(r.from, r.to);
     const missing = await lost(client, writer.acked);
-    process.stdout.write(`# dssm upgrade: acknowledged=${writer.acked.length} lost=${missing} errors=${writer.errors} longest write pause=${writer.longestPauseMs.toFixed(0)} ms (switchover held writes ${r.switchMs.toFixed(0)} ms)\n`);
+    process.stdout.write(
+      `# dssm upgrade: acknowledged=${writer.acked.length} lost=${missing} errors=${writer.errors} longest write pause=${writer.longestPauseMs.toFixed(0)} ms (switchover held writes ${r.switchMs.toFixed(0)} ms)\n`,
+    );
     assert.equal(missing, 0);
   } finally {
     client?.disconnect();

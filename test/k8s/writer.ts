@@ -57,4 +57,3 @@ export async function lost(client: Redis, keys: string[]): Promise<number> {
   }
   return missing;
 }
-

@@ -3,7 +3,7 @@
  * each a child process in its own network namespace (see net.ts), every one on its
  * standard port (6379 / 26379) at its own address, as pods would be.
  */
-import { type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, createWriteStream, type WriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -198,7 +198,16 @@ export class Cluster {
 
   /** One command on one process, null when it cannot be reached in time. */
   async call(p: Proc, argv: string[], timeoutMs = 1000): Promise<unknown> {
-    const r = new Redis({ host: p.ip, port: p.port, lazyConnect: true, connectTimeout: timeoutMs, commandTimeout: timeoutMs, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+    const r = new Redis({
+      host: p.ip,
+      port: p.port,
+      lazyConnect: true,
+      connectTimeout: timeoutMs,
+      commandTimeout: timeoutMs,
+      maxRetriesPerRequest: 0,
+      enableOfflineQueue: false,
+      retryStrategy: () => null,
+    });
     r.on('error', () => {});
     try {
       await r.connect();
@@ -240,7 +249,7 @@ export class Cluster {
     for (const p of this.procs.values()) this.resume(p);
     for (const s of this.sentinels) if (!this.alive(s)) await this.restart(s);
     for (const n of this.dataNodes) if (!this.alive(n)) await this.restart(n, { waitMs: 20000 });
-    let primary: Proc | null = null;
+    const _primary: Proc | null = null;
     try {
       await this.waitSettled(timeoutMs);
     } catch (err) {

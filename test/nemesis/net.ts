@@ -88,7 +88,7 @@ export class NemesisNet {
     }
     for (const line of list.split('\n')) {
       const name = line.split(' ')[0];
-      if (name && name.startsWith(family) && /^nem[0-9a-z]+(hub|[NS]\d)$/.test(name)) tryRun('ip', ['netns', 'del', name]);
+      if (name?.startsWith(family) && /^nem[0-9a-z]+(hub|[NS]\d)$/.test(name)) tryRun('ip', ['netns', 'del', name]);
     }
   }
 

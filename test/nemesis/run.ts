@@ -51,7 +51,15 @@ let failed = false;
 for (let i = 0; i < o.runs; i++) {
   const seed = o.seed + i;
   try {
-    const r = await runOnce({ seed, durationSec: o.duration, mode: o.mode, clients: o.clients, faults, logDir: o.logs ? join(o.logs, `run-${seed}`) : undefined, log: (l) => process.stderr.write(l + '\n') });
+    const r = await runOnce({
+      seed,
+      durationSec: o.duration,
+      mode: o.mode,
+      clients: o.clients,
+      faults,
+      logDir: o.logs ? join(o.logs, `run-${seed}`) : undefined,
+      log: (l) => process.stderr.write(l + '\n'),
+    });
     acknowledged += r.acknowledged;
     lost += r.lost;
     console.log(formatRun(i, r));

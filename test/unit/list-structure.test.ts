@@ -67,7 +67,10 @@ for (const seed of [11, 22, 33]) {
           if (fromHead) {
             model = model.filter((x) => !(x === v && (count === 0 || done++ < count)));
           } else {
-            model = model.reverse().filter((x) => !(x === v && (count === 0 || done++ < count))).reverse();
+            model = model
+              .reverse()
+              .filter((x) => !(x === v && (count === 0 || done++ < count)))
+              .reverse();
           }
           assert.equal(removed, before - model.length);
           break;

@@ -17,7 +17,20 @@ describe('nemesis checker', () => {
   ];
 
   it('accepts a final state holding every acknowledged write (indeterminate ones either way)', () => {
-    const v = check(history, state([['w:0:1', 'v0.1'], ['w:1:1', 'v1.1']], [[0, 1], [1, 1]], ['1:2', '0:3', '0:4']));
+    const v = check(
+      history,
+      state(
+        [
+          ['w:0:1', 'v0.1'],
+          ['w:1:1', 'v1.1'],
+        ],
+        [
+          [0, 1],
+          [1, 1],
+        ],
+        ['1:2', '0:3', '0:4'],
+      ),
+    );
     assert.deepEqual({ lost: v.lost, anomalies: v.anomalies, acknowledged: v.acknowledged, attempted: v.attempted }, { lost: 0, anomalies: [], acknowledged: 4, attempted: 7 });
     assert.equal(check(history, state([['w:0:1', 'v0.1']], [[0, 1]], ['0:3', '1:2'])).lost, 0);
   });
@@ -31,7 +44,19 @@ describe('nemesis checker', () => {
 
   it('reports values nobody wrote, counters above their attempts, duplicates and reordering', () => {
     const base = (s: FinalState) => check(history, s).anomalies;
-    assert.match(base(state([['w:0:1', 'v0.1'], ['w:9:9', 'x']], [[0, 1]], ['0:3', '1:2']))[0]!, /no client wrote/);
+    assert.match(
+      base(
+        state(
+          [
+            ['w:0:1', 'v0.1'],
+            ['w:9:9', 'x'],
+          ],
+          [[0, 1]],
+          ['0:3', '1:2'],
+        ),
+      )[0]!,
+      /no client wrote/,
+    );
     assert.match(base(state([['w:0:1', 'v0.1']], [[0, 2]], ['0:3', '1:2']))[0]!, /> 1 INCRs attempted/);
     assert.match(base(state([['w:0:1', 'v0.1']], [[0, 1]], ['0:3', '1:2', '0:3']))[0]!, /twice/);
     assert.match(base(state([['w:0:1', 'v0.1']], [[0, 1]], ['0:4', '0:3', '1:2']))[0]!, /out of its client's order/);

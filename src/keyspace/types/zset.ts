@@ -199,8 +199,10 @@ export class SkipList {
     const node = x.next[0]!;
     const prev = node.backward;
     const next = node.next[0]!;
-    if ((prev === null || prev.score < newScore || (prev.score === newScore && prev.member < member)) &&
-      (next === null || next.score > newScore || (next.score === newScore && next.member > member))) {
+    if (
+      (prev === null || prev.score < newScore || (prev.score === newScore && prev.member < member)) &&
+      (next === null || next.score > newScore || (next.score === newScore && next.member > member))
+    ) {
       node.score = newScore;
       return node;
     }
