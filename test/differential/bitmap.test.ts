@@ -2,19 +2,15 @@
  * Bitmap commands against the real redis-server, reply by reply, errors included.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { Pair, pick, rng } from '../helpers/differential.js';
+import { describe, test } from 'node:test';
+import { usePair, pick, rng } from '../helpers/differential.js';
 import type { Reply } from '../helpers/resp.js';
 import { skipWithoutRedis } from '../helpers/servers.js';
 
 type Cmd = (string | number)[];
 
 describe('bitmaps: dssm answers as redis-server 7.0', { skip: skipWithoutRedis() }, () => {
-  let pair: Pair;
-  before(async () => {
-    pair = await Pair.start();
-  });
-  after(() => pair?.stop());
+  const pair = usePair();
 
   async function run(cmds: Cmd[]): Promise<void> {
     await pair.both(['FLUSHALL']);

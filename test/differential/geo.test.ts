@@ -4,21 +4,15 @@
  * and RESP3, errors included; random positions and searches from fixed seeds.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { Pair, pick, rng } from '../helpers/differential.js';
+import { describe, it } from 'node:test';
+import { usePair, pick, rng } from '../helpers/differential.js';
 import { plain } from '../helpers/resp.js';
 import { skipWithoutRedis, startDssm, startRedis } from '../helpers/servers.js';
 import { caughtUp, info, until } from '../interop/replication-helpers.js';
 import { captureEvents, readRedisAof, recordDssmPropagation } from './hash-set-helpers.js';
 
 describe('geo commands against redis-server', { skip: skipWithoutRedis() }, () => {
-  let p: Pair;
-  before(async () => {
-    p = await Pair.start([], ['--appendonly', 'yes', '--appendfsync', 'always']);
-  });
-  after(async () => {
-    await p?.stop();
-  });
+  const p = usePair([], ['--appendonly', 'yes', '--appendfsync', 'always']);
 
   async function all(cmds: (string | number)[][]): Promise<void> {
     for (const cmd of cmds) await p.both(cmd);

@@ -4,8 +4,8 @@
  * Redis keeps the hash as a listpack (insertion order), and as a multiset otherwise.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { Pair, pick, rng } from '../helpers/differential.js';
+import { describe, it } from 'node:test';
+import { usePair, pick, rng } from '../helpers/differential.js';
 import type { Reply } from '../helpers/resp.js';
 import { skipWithoutRedis } from '../helpers/servers.js';
 import { bothScanAll, bothUnordered, captureEvents, readRedisAof, recordDssmPropagation } from './hash-set-helpers.js';
@@ -13,13 +13,7 @@ import { bothScanAll, bothUnordered, captureEvents, readRedisAof, recordDssmProp
 const SMALL = ['--hash-max-listpack-entries', '16', '--hash-max-listpack-value', '24'];
 
 describe('hashes against redis-server', { skip: skipWithoutRedis() }, () => {
-  let p: Pair;
-  before(async () => {
-    p = await Pair.start(SMALL, [...SMALL, '--appendonly', 'yes', '--appendfsync', 'always']);
-  });
-  after(async () => {
-    await p?.stop();
-  });
+  const p = usePair(SMALL, [...SMALL, '--appendonly', 'yes', '--appendfsync', 'always']);
 
   async function all(cmds: (string | number)[][]): Promise<void> {
     for (const cmd of cmds) await p.both(cmd);

@@ -3,19 +3,13 @@
  * be identical. Orders Redis leaves unspecified (KEYS, SCAN) are compared as sets.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { Pair, pick, rng } from '../helpers/differential.js';
+import { describe, it } from 'node:test';
+import { usePair, pick, rng } from '../helpers/differential.js';
 import { plain, type Reply } from '../helpers/resp.js';
 import { skipWithoutRedis } from '../helpers/servers.js';
 
 describe('generic key commands (differential)', { skip: skipWithoutRedis() }, () => {
-  let p: Pair;
-  before(async () => {
-    p = await Pair.start();
-  });
-  after(async () => {
-    await p?.stop();
-  });
+  const p = usePair();
 
   const reset = async (): Promise<void> => {
     await p.send(['FLUSHALL']);

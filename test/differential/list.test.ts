@@ -3,20 +3,14 @@
  * errors, RESP3 null shapes, keyspace events, blocking commands where they answer at
  * once (non-empty lists, MULTI, short timeouts), and random command sequences.
  */
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Pair, pick, rng } from '../helpers/differential.js';
+import { usePair, pick, rng } from '../helpers/differential.js';
 import { skipWithoutRedis } from '../helpers/servers.js';
 import type { RawClient, Reply } from '../helpers/resp.js';
 
 describe('lists (differential)', { skip: skipWithoutRedis() }, () => {
-  let pair: Pair;
-  before(async () => {
-    pair = await Pair.start();
-  });
-  after(async () => {
-    await pair?.stop();
-  });
+  const pair = usePair();
 
   async function all(cmds: (string | number)[][]): Promise<void> {
     for (const cmd of cmds) await pair.both(cmd);

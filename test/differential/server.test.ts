@@ -4,19 +4,13 @@
  * compared with Redis 7.0's.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { Pair } from '../helpers/differential.js';
+import { describe, test } from 'node:test';
+import { usePair } from '../helpers/differential.js';
 import { plain, type Reply } from '../helpers/resp.js';
 import { skipWithoutRedis } from '../helpers/servers.js';
 
 describe('server commands match redis-server', { skip: skipWithoutRedis() }, () => {
-  let p: Pair;
-  before(async () => {
-    p = await Pair.start();
-  });
-  after(async () => {
-    await p.stop();
-  });
+  const p = usePair();
 
   /**
    * The whole command table against Redis 7.0.15, in RESP3 so that map, set, simple and bulk
@@ -331,13 +325,7 @@ describe('server commands match redis-server', { skip: skipWithoutRedis() }, () 
 });
 
 describe('ACL categories follow the command table as in Redis', { skip: skipWithoutRedis() }, () => {
-  let p: Pair;
-  before(async () => {
-    p = await Pair.start();
-  });
-  after(async () => {
-    await p.stop();
-  });
+  const p = usePair();
 
   test('a user with -@admin is refused ROLE; one with -@connection is refused WAIT', async () => {
     await p.both(['ACL', 'SETUSER', 'noadmin', 'on', '>pw', '+@all', '-@admin', '~*', '&*']);

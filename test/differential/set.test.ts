@@ -6,8 +6,8 @@
  * deterministic parts are compared: reply type, count, membership, remaining cardinality.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { Pair, pick, rng } from '../helpers/differential.js';
+import { describe, it } from 'node:test';
+import { usePair, pick, rng } from '../helpers/differential.js';
 import type { Reply } from '../helpers/resp.js';
 import { skipWithoutRedis } from '../helpers/servers.js';
 import { bothScanAll, bothUnordered, captureEvents, readRedisAof, recordDssmPropagation } from './hash-set-helpers.js';
@@ -18,13 +18,7 @@ const str = (r: Reply): string => (r as { v: string }).v;
 const list = (r: Reply): string[] => (r.v as Reply[]).map(str);
 
 describe('sets against redis-server', { skip: skipWithoutRedis() }, () => {
-  let p: Pair;
-  before(async () => {
-    p = await Pair.start(SMALL, [...SMALL, '--appendonly', 'yes', '--appendfsync', 'always']);
-  });
-  after(async () => {
-    await p?.stop();
-  });
+  const p = usePair(SMALL, [...SMALL, '--appendonly', 'yes', '--appendfsync', 'always']);
 
   async function all(cmds: (string | number)[][]): Promise<void> {
     for (const cmd of cmds) await p.both(cmd);

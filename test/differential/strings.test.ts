@@ -3,8 +3,8 @@
  * compared byte for byte (type and value), errors included.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { Pair, pick, rng } from '../helpers/differential.js';
+import { describe, test } from 'node:test';
+import { usePair, pick, rng } from '../helpers/differential.js';
 import type { Reply } from '../helpers/resp.js';
 import { skipWithoutRedis } from '../helpers/servers.js';
 
@@ -15,11 +15,7 @@ const FAR_S = 4102444800; // 2100-01-01
 const FAR_MS = FAR_S * 1000 + 123;
 
 describe('strings: dssm answers as redis-server 7.0', { skip: skipWithoutRedis() }, () => {
-  let pair: Pair;
-  before(async () => {
-    pair = await Pair.start();
-  });
-  after(() => pair?.stop());
+  const pair = usePair();
 
   async function run(cmds: Cmd[]): Promise<void> {
     await pair.both(['FLUSHALL']);

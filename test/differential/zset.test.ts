@@ -3,19 +3,13 @@
  * compared byte for byte in meaning (type and value), in RESP2 and RESP3, errors included.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { Pair, pick, rng } from '../helpers/differential.js';
+import { describe, it } from 'node:test';
+import { usePair, pick, rng } from '../helpers/differential.js';
 import type { RawClient, Reply } from '../helpers/resp.js';
 import { skipWithoutRedis } from '../helpers/servers.js';
 
 describe('sorted sets against redis-server', { skip: skipWithoutRedis() }, () => {
-  let p: Pair;
-  before(async () => {
-    p = await Pair.start();
-  });
-  after(async () => {
-    await p?.stop();
-  });
+  const p = usePair();
 
   async function all(cmds: (string | number)[][], opts = {}): Promise<void> {
     for (const cmd of cmds) await p.both(cmd, opts);

@@ -6,6 +6,7 @@
  * `{ unordered: true }` to compare as multisets.
  */
 import assert from 'node:assert/strict';
+import { after, before } from 'node:test';
 import { type Reply, type RawClient, plain } from './resp.js';
 import { startDssm, startRedis, type RedisServer, type TestServer } from './servers.js';
 
@@ -56,6 +57,47 @@ export class Pair {
   async stop(): Promise<void> {
     await Promise.all([this.dssm.stop(), this.redis.stop()]);
   }
+}
+
+/**
+ * The differential harness of a describe block: a dssm and a redis-server started once
+ * before its tests (with the given directives / arguments), connected, and stopped after
+ * them. Returns the Pair to use in the tests (its fields exist once `before` has run).
+ *
+ *   describe('hashes against redis-server', { skip: skipWithoutRedis() }, () => {
+ *     const p = usePair(SMALL, [...SMALL, '--appendonly', 'yes']);
+ *     test('HSET', () => p.both(['HSET', 'h', 'f', 'v']));
+ *   });
+ */
+export function usePair(dssmDirectives: string[] = [], redisArgs: string[] = []): Pair {
+  let pair: Pair | undefined;
+  before(async () => {
+    pair = await Pair.start(dssmDirectives, redisArgs);
+  });
+  after(async () => {
+    await pair?.stop();
+  });
+  const started = (): Pair => {
+    if (pair === undefined) throw new Error('usePair: the pair is used before its before() hook ran');
+    return pair;
+  };
+  return {
+    get dssm() {
+      return started().dssm;
+    },
+    get redis() {
+      return started().redis;
+    },
+    get a() {
+      return started().a;
+    },
+    get b() {
+      return started().b;
+    },
+    both: (args, opts) => started().both(args, opts),
+    send: (args) => started().send(args),
+    stop: () => started().stop(),
+  } as Pair;
 }
 
 /** A small deterministic PRNG (mulberry32) so random sequences can be replayed from a seed. */
