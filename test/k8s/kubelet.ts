@@ -28,6 +28,9 @@ import { parseAllDocuments, parse as parseYaml } from 'yaml';
 
 type Obj = Record<string, any>;
 const ROOT = new URL('../..', import.meta.url).pathname;
+/** Where a pod sees this checkout and the `dssm` wrapper (bind mounts in its own /etc/dssm tmpfs). */
+const POD_APP = '/etc/dssm/.app';
+const POD_BIN = '/etc/dssm/.bin';
 const HOSTS = '/etc/hosts';
 
 export interface RunnableCheck {
@@ -93,7 +96,10 @@ export class Cluster {
     this.marker = `# dssm k8s test ${this.dir}`;
     this.binDir = join(this.dir, 'bin');
     mkdirSync(this.binDir);
-    writeFileSync(join(this.binDir, 'dssm'), `#!/bin/sh\nexec ${process.execPath} ${join(ROOT, 'bin', 'dssm.js')} "$@"\n`, { mode: 0o755 });
+    // Inside a pod the checkout and this wrapper are seen at fixed paths under the pod's own
+    // /etc/dssm tmpfs (see podShell): the pod's volumes (its /tmp emptyDir) may hide the
+    // places they really are, e.g. a checkout under /tmp.
+    writeFileSync(join(this.binDir, 'dssm'), `#!/bin/sh\nexec ${process.execPath} ${POD_APP}/bin/dssm.js "$@"\n`, { mode: 0o755 });
   }
 
   statefulSets(): Obj[] {
@@ -190,6 +196,7 @@ export class Cluster {
   private podShell(pod: Pod): string {
     const c = pod.container;
     const lines = ['set -e', 'mount -t tmpfs -o mode=755 tmpfs /etc/dssm'];
+    lines.push(`mkdir -p ${POD_APP} ${POD_BIN}`, `mount --bind ${ROOT} ${POD_APP}`, `mount --bind ${this.binDir} ${POD_BIN}`);
     for (const m of c.volumeMounts as Obj[]) {
       const src = pod.volumes.get(m.name);
       if (!src) throw new Error(`${pod.name}: volume ${m.name} is not defined`);
@@ -203,7 +210,7 @@ export class Cluster {
   /** setpriv + env -i: the container's user and exactly its env (downward API values filled in). */
   private asContainer(pod: Pod, argv: string[]): string[] {
     const sc = { ...pod.sts.spec.template.spec.securityContext, ...pod.container.securityContext };
-    const env = [`PATH=${this.binDir}:/usr/local/bin:/usr/bin:/bin`, `HOSTNAME=${pod.name}`, 'HOME=/tmp'];
+    const env = [`PATH=${POD_BIN}:/usr/local/bin:/usr/bin:/bin`, `HOSTNAME=${pod.name}`, 'HOME=/tmp'];
     for (const e of (pod.container.env ?? []) as Obj[]) {
       if (e.value !== undefined) env.push(`${e.name}=${e.value}`);
       else if (e.valueFrom?.fieldRef?.fieldPath === 'metadata.name') env.push(`${e.name}=${pod.name}`);
