@@ -12,7 +12,9 @@
  * replica, promote it, reconfigure the other replicas, then switch the monitored address.
  * dssm differences: replica selection asks every replica for INFO first and only promotes
  * one holding the highest offset among those answering (in synchronous mode, only when
- * enough of them answer); promotion is confirmed from the reply to the promotion (an INFO
+ * enough of them answer, and after fencing them with REPLCONF FENCE so that the old primary
+ * cannot acknowledge writes through them meanwhile; a replica reporting role master is a
+ * candidate too); promotion is confirmed from the reply to the promotion (an INFO
  * right behind it) and announced at once; a manual failover with the primary reachable
  * goes through the primary's FAILOVER TO (lossless); the election, replica selection and
  * promotion follow each other in the same step rather than one per timer tick.
