@@ -306,6 +306,15 @@ export class Replication {
 
   replconf(c: Client, argv: string[]): string | null {
     if ((argv.length - 1) % 2 !== 0) return 'ERR syntax error';
+    // dssm: REPLCONF FENCE <ms> (sent by a sentinel before it chooses a replica to promote):
+    // stop following the primary for <ms> (0: resume), until then or the next REPLICAOF.
+    if (argv.length === 3 && argv[1]!.toLowerCase() === 'fence') {
+      const ms = Number(argv[2]);
+      if (!Number.isInteger(ms) || ms < 0) return 'ERR value is not an integer or out of range';
+      if (this.link === null) return 'ERR REPLCONF FENCE: not a replica';
+      this.link.fence(Math.min(ms, 600_000));
+      return null;
+    }
     let info = this.peerInfo.get(c);
     if (!info) this.peerInfo.set(c, (info = { port: 0, ip: '', capa: new Set() }));
     for (let i = 1; i < argv.length; i += 2) {

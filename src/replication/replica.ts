@@ -126,6 +126,13 @@ export class PrimaryLink {
   /** Transfer progress for INFO (master_sync_*). */
   transfer: { total: number; read: number; lastIo: number } | null = null;
   private wake: (() => void) | null = null;
+  /**
+   * dssm: Date.now() until which the link is fenced (REPLCONF FENCE, sent by a sentinel
+   * about to choose a replica to promote): no connection to the primary, no ACK, nothing
+   * applied, so our offset stays put and the old primary cannot count us for its writes.
+   * A new REPLICAOF replaces the link (and the fence).
+   */
+  fencedUntil = 0;
 
   constructor(
     private readonly repl: ReplicationState,
@@ -167,6 +174,21 @@ export class PrimaryLink {
     void this.run();
   }
 
+  /** Fence the link for `ms` milliseconds (0 lifts the fence). */
+  fence(ms: number): void {
+    this.fencedUntil = ms > 0 ? Date.now() + ms : 0;
+    if (ms > 0) {
+      log('warn', 'replication link fenced', { host: this.host, port: this.port, ms });
+      this.socket?.destroy();
+    } else {
+      this.wake?.();
+    }
+  }
+
+  get fenced(): boolean {
+    return Date.now() < this.fencedUntil;
+  }
+
   stop(): void {
     this.stopped = true;
     this.socket?.destroy();
@@ -188,9 +210,16 @@ export class PrimaryLink {
       if (this.stopped) break;
       await new Promise<void>((r) => {
         this.wake = r;
-        setTimeout(r, 1000).unref();
+        setTimeout(r, Math.max(1000, this.fencedUntil - Date.now())).unref();
       });
       this.wake = null;
+      while (this.fenced && !this.stopped) {
+        await new Promise<void>((r) => {
+          this.wake = r;
+          setTimeout(r, Math.max(10, this.fencedUntil - Date.now())).unref();
+        });
+        this.wake = null;
+      }
     }
   }
 
@@ -203,7 +232,7 @@ export class PrimaryLink {
     const cfg = this.repl.node.config;
     this.state = 'connecting';
     const sock = await connectTo({ host: this.host, port: this.port, tls: tlsReplication(cfg), timeoutMs: cfg.int('repl-timeout') * 1000 });
-    if (this.stopped) {
+    if (this.stopped || this.fenced) {
       sock.destroy();
       return;
     }
@@ -432,7 +461,7 @@ export class PrimaryLink {
   }
 
   private receive(d: Buffer): void {
-    if (d.length === 0) return;
+    if (d.length === 0 || this.fenced) return;
     this.reader.feed(d);
     this.fed += d.length;
     this.q.push(d);
@@ -515,7 +544,7 @@ export class PrimaryLink {
 
   sendAck(): void {
     const s = this.socket;
-    if (s === null || this.state !== 'connected' || s.destroyed) return;
+    if (s === null || this.state !== 'connected' || s.destroyed || this.fenced) return;
     // Acknowledge only what is in our AOF (as Redis writes the AOF before replies in
     // beforeSleep): with sync-replicas the primary acknowledges its client on this ACK.
     const aof = this.repl.node.ext.persistence?.aof;

@@ -12,7 +12,9 @@
  * replica, promote it, reconfigure the other replicas, then switch the monitored address.
  * dssm differences: replica selection asks every replica for INFO first and only promotes
  * one holding the highest offset among those answering (in synchronous mode, only when
- * enough of them answer); promotion is confirmed from the reply to the promotion (an INFO
+ * enough of them answer, and after fencing them with REPLCONF FENCE so that the old primary
+ * cannot acknowledge writes through them meanwhile; a replica reporting role master is a
+ * candidate too); promotion is confirmed from the reply to the promotion (an INFO
  * right behind it) and announced at once; a manual failover with the primary reachable
  * goes through the primary's FAILOVER TO (lossless); the election, replica selection and
  * promotion follow each other in the same step rather than one per timer tick.
@@ -140,13 +142,21 @@ function reachableReplicas(master: Instance, t: number, answeredSince: number): 
     if (r.is(Flag.S_DOWN) || r.is(Flag.O_DOWN)) continue;
     if (!r.link.cc) continue;
     if (t - r.link.lastAvailTime > PING_PERIOD * 5) continue;
-    if (r.roleReported !== 'slave') continue;
+    // A replica reporting role master (a lone primary, e.g. left over from a partition) is a
+    // candidate too, as in redis-sentinel: promoting it is a no-op and the others follow it.
     const infoValidity = master.is(Flag.S_DOWN) ? PING_PERIOD * 5 : INFO_PERIOD * 3;
     if (t - r.infoRefresh > infoValidity) continue;
     if (r.infoRefresh < answeredSince) continue;
     out.push(r);
   }
   return out;
+}
+
+/** The primary answered the INFO round reporting role slave (its offset is in `replica`). */
+function primaryAnsweringAsReplica(master: Instance, t: number, answeredSince: number): boolean {
+  if (master.roleReported !== 'slave' || !master.link.cc) return false;
+  if (t - master.infoRefresh > PING_PERIOD * 5) return false;
+  return answeredSince > 0 && master.infoRefresh >= answeredSince;
 }
 
 /**
@@ -162,16 +172,23 @@ export function chooseSlave(master: Instance, now: number, answeredSince = 0): {
   if (master.is(Flag.S_DOWN)) maxMasterDownTime += now - master.sDownSinceTime;
   maxMasterDownTime += master.downAfter * 10;
   const reachable = reachableReplicas(master, now, answeredSince);
+  // The primary itself answering as a replica (it was turned into one, or restarted as one)
+  // takes no writes: its data counts like a replica's (it may hold the highest offset).
+  const primaryAsReplica = primaryAnsweringAsReplica(master, now, answeredSince);
   const n = master.syncReplicas;
   if (n > 0) {
     const total = master.slaves.size;
     const need = Math.max(1, total - n + 1);
-    if (reachable.length < need) {
+    const known = reachable.length + (primaryAsReplica ? 1 : 0);
+    if (known < need) {
       return { slave: null, reason: `sync-replicas ${n}: ${reachable.length} of ${total} replicas reachable, ${need} needed to be sure no acknowledged write is elsewhere` };
     }
   }
   let maxOffset = -1;
   for (const r of reachable) maxOffset = Math.max(maxOffset, r.replica.replOffset);
+  if (primaryAsReplica && master.replica.replOffset > maxOffset) {
+    return { slave: null, reason: `the primary, answering as a replica, holds offset ${master.replica.replOffset}, more than any replica (${maxOffset})` };
+  }
   const candidates: Instance[] = [];
   for (const r of reachable) {
     if (r.replica.priority === 0) continue;
@@ -245,13 +262,28 @@ function waitStart(x: Step, master: Instance): void {
 /** Replica selection first asks every replica for INFO (at most every 750 ms). */
 const SELECT_ROUND_MS = 750;
 
+/**
+ * dssm, synchronous mode: how long the replicas are fenced (REPLCONF FENCE) before their
+ * offsets are read for the choice. A fenced replica stops following (and acknowledging) the
+ * old primary, so that primary, if it is still alive and serving clients, can no longer
+ * acknowledge writes through a replica that is not the one promoted, and the offsets read
+ * do not move between the reads and the promotion. The promotion (REPLICAOF NO ONE) and the
+ * reconfiguration (REPLICAOF the new primary) lift it; an aborted failover lets it expire.
+ * 0 (no fence): asynchronous mode, and lossless switchovers through FAILOVER TO (the
+ * primary needs its replica's stream).
+ */
+export function fenceFor(master: Instance): number {
+  if (master.syncReplicas <= 0 || master.coordinated) return 0;
+  return Math.max(5000, Math.min(master.failoverTimeout, 30000));
+}
+
 function selectSlave(x: Step, master: Instance): void {
   // dssm: every attempt first asks each replica for INFO; only those answering count as
   // reachable (a hung replica keeps its link open), and their offsets are current.
   if (master.selectRefreshing) return;
   if (master.selectRoundStart === 0 || master.selectRoundStart < master.failoverStateChangeTime || x.now - master.selectRoundStart > SELECT_ROUND_MS) {
     master.selectRefreshing = true;
-    x.out.push({ do: 'refresh-replicas', master, epoch: master.failoverEpoch });
+    x.out.push({ do: 'refresh-replicas', master, epoch: master.failoverEpoch, fenceMs: fenceFor(master) });
     return;
   }
   const { slave, reason } = chooseSlave(master, x.now, master.selectRoundStart);

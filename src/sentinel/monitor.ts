@@ -42,7 +42,7 @@ export function perform(s: Sentinel, actions: Action[]): void {
         break;
       case 'refresh-replicas': {
         const { master, epoch } = a;
-        void refreshReplicaInfo(s, master).then((since) => {
+        void refreshReplicaInfo(s, master, 500, a.fenceMs).then((since) => {
           if (!s.stopped) perform(s, replicasRefreshed(s, { now: now() }, master, epoch, since));
         });
         break;
@@ -303,9 +303,20 @@ export function sendInfo(s: Sentinel, ri: Instance): Promise<void> {
  * Ask every reachable replica of `master` for INFO now (at most `waitMs` for the answers);
  * resolves with the time the round started: replicas whose INFO is at least that recent answered.
  */
-export function refreshReplicaInfo(s: Sentinel, master: Instance, waitMs = 500): Promise<number> {
+export function refreshReplicaInfo(s: Sentinel, master: Instance, waitMs = 500, fenceMs = 0): Promise<number> {
   const start = now();
-  const asks = [...master.slaves.values()].filter((r) => r.link.cc).map((r) => sendInfo(s, r));
+  const replicas = [...master.slaves.values()].filter((r) => r.link.cc);
+  if (fenceMs > 0) {
+    for (const r of replicas) {
+      // Pipelined ahead of the INFO below: the offset it reports is the fenced one.
+      r.link.cc!.call('REPLCONF', 'FENCE', fenceMs).then((reply) => {
+        if (!(reply instanceof ReplyError)) s.event('+fence-replica', r, `${fenceMs} ms`);
+      }, () => {});
+    }
+  }
+  const asks = replicas.map((r) => sendInfo(s, r));
+  // The primary too: one answering as a replica counts (failover.ts chooseSlave).
+  if (master.link.cc) asks.push(sendInfo(s, master));
   let timer: NodeJS.Timeout | undefined;
   const limit = new Promise<void>((r) => (timer = setTimeout(r, waitMs)));
   return Promise.race([Promise.all(asks), limit]).then(() => {
@@ -538,6 +549,11 @@ export function refreshInstanceInfo(s: Sentinel, ri: Instance, info: string): vo
     if (off !== undefined) r.replOffset = Number(off);
     const announced = f.get('replica_announced');
     if (announced !== undefined) r.announced = announced === '1';
+  }
+  if (role === 'master' && ri.is(Flag.SLAVE)) {
+    // A replica reporting role master (a lone primary) is a candidate for promotion: its data is master_repl_offset.
+    ri.replica.replOffset = Number(f.get('master_repl_offset') ?? 0) || 0;
+    ri.replica.masterLinkDownSinceSeconds = 0;
   }
   if (role !== ri.roleReported) {
     ri.roleReportedTime = t;

@@ -16,8 +16,12 @@ export type Action =
   | { do: 'crash' }
   /** Ask every other sentinel now whether it sees the primary down (and for its vote). */
   | { do: 'ask-peers'; master: Instance }
-  /** INFO to every replica; then `replicasRefreshed` with the time the round started. */
-  | { do: 'refresh-replicas'; master: Instance; epoch: number }
+  /**
+   * INFO to every replica (and to the primary); then `replicasRefreshed` with the time the
+   * round started. `fenceMs` > 0: REPLCONF FENCE <fenceMs> to each replica first, on the same
+   * link (dssm replicas stop following the primary; others answer an error, ignored).
+   */
+  | { do: 'refresh-replicas'; master: Instance; epoch: number; fenceMs: number }
   /** REPLICAOF NO ONE on the replica, then its INFO (→ `promotionReported` once it reports role master). */
   | { do: 'promote'; master: Instance; replica: Instance; epoch: number }
   /** FAILOVER TO <replica> TIMEOUT <ms> on the primary, then the replica's INFO until it reports role master; a refusal → `coordinatedRefused`. */

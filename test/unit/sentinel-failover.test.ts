@@ -8,9 +8,9 @@ import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
 import type { NodeClient } from '../../src/sentinel/client.js';
 import { voteLeader } from '../../src/sentinel/election.js';
-import { checkSubjectivelyDown, chooseSlave, coordinatedRefused, failoverStep, masterStep, promotionReported, reconfReported, replicasRefreshed, startFailover } from '../../src/sentinel/failover.js';
+import { checkSubjectivelyDown, chooseSlave, coordinatedRefused, fenceFor, failoverStep, masterStep, promotionReported, reconfReported, replicasRefreshed, startFailover } from '../../src/sentinel/failover.js';
 import type { FailoverWorld } from '../../src/sentinel/host.js';
-import { ELECTION_TIMEOUT, FailoverState, Flag, Instance, currentMasterAddr } from '../../src/sentinel/state.js';
+import { ELECTION_TIMEOUT, FailoverState, Flag, INFO_PERIOD, Instance, currentMasterAddr } from '../../src/sentinel/state.js';
 import type { Action } from '../../src/sentinel/step.js';
 
 const LINK = {} as NodeClient;
@@ -300,6 +300,78 @@ describe('sentinel failover as a step function (fake clock)', () => {
     t += 5;
     acts = replicasRefreshed(s.world, clock(), s.master, epoch, since2);
     assert.equal(only(acts, 'promote')[0]?.replica.name, s.r3.name);
+  });
+
+  it('a primary reporting role slave for longer than down-after + 2 INFO periods is subjectively down (Redis rule)', () => {
+    // It answers PINGs all along; only its role is wrong.
+    s.master.roleReported = 'slave';
+    s.master.roleReportedTime = t;
+    t += s.master.downAfter + 2 * INFO_PERIOD;
+    assert.deepEqual(events(checkSubjectivelyDown(s.world, clock(), s.master)), []);
+    t += 1;
+    const acts = checkSubjectivelyDown(s.world, clock(), s.master);
+    assert.deepEqual(events(acts), ['+sdown']);
+    assert.equal(only(acts, 'ask-peers').length, 1);
+    // It reports role master again: -sdown.
+    s.master.roleReported = 'master';
+    s.master.roleReportedTime = t;
+    t += 10;
+    assert.deepEqual(events(checkSubjectivelyDown(s.world, clock(), s.master)), ['-sdown']);
+  });
+
+  it('synchronous mode, stuck topology (primary is a replica of a replica, another replica a lone primary): the failover promotes the one with the data', () => {
+    // Two replicas, sync-replicas 1: both must be known. r1 is a lone primary (role master),
+    // the monitored primary answers as a replica of r2, whose link to it is down.
+    s.master.slaves.delete(s.r3.addrKey);
+    s.master.syncReplicas = 1;
+    const epoch = toReplicaSelection(s);
+    s.r1.roleReported = 'master';
+    s.r1.replica.replOffset = 500;
+    s.r2.replica.masterLinkStatus = 'err';
+    s.r2.replica.replOffset = 300;
+    s.master.roleReported = 'slave';
+    s.master.replica.replOffset = 300;
+    const since = t;
+    replicasAnswer(s, since);
+    s.master.infoRefresh = since + 1;
+    t += 5;
+    const acts = replicasRefreshed(s.world, clock(), s.master, epoch, since);
+    assert.equal(only(acts, 'promote')[0]?.replica.name, s.r1.name, 'the lone primary holds the highest offset: it is promoted (REPLICAOF NO ONE is a no-op there)');
+  });
+
+  it('synchronous mode: a primary answering as a replica counts as known, and nobody is promoted when it holds more than every replica', () => {
+    s.master.slaves.delete(s.r3.addrKey);
+    s.master.syncReplicas = 1;
+    s.master.roleReported = 'slave';
+    s.r1.link.cc = null; // r1 does not answer: with the primary's answer, 2 of 3 nodes are known
+    s.master.replica.replOffset = 110;
+    s.master.infoRefresh = t;
+    const since = t - 1;
+    assert.equal(chooseSlave(s.master, t, since).slave?.name, s.r2.name, 'r2 (120) has more than the primary (110)');
+    s.master.replica.replOffset = 130;
+    const r = chooseSlave(s.master, t, since);
+    assert.equal(r.slave, null);
+    assert.match(r.reason, /primary, answering as a replica, holds offset 130/);
+    // The primary not answering this round: r2 alone is 1 of 2, not enough.
+    assert.match(chooseSlave(s.master, t, t + 1).reason, /sync-replicas 1: 0 of 2/);
+  });
+
+  it('synchronous mode: replicas are fenced before their offsets are read; not in asynchronous mode nor through FAILOVER TO', () => {
+    s.master.syncReplicas = 1;
+    toReplicaSelection(s);
+    t += 800;
+    let acts = failoverStep(s.world, clock(), s.master);
+    assert.equal(only(acts, 'refresh-replicas').length, 0, 'a round is in flight');
+    acts = replicasRefreshed(s.world, clock(), s.master, s.master.failoverEpoch, t - 800);
+    const round = only(acts, 'refresh-replicas');
+    assert.equal(round.length, 1, 'the round was stale: a new one');
+    assert.ok(round[0]!.fenceMs > 0);
+    assert.ok(fenceFor(s.master) >= 5000);
+    s.master.coordinated = true;
+    assert.equal(fenceFor(s.master), 0);
+    s.master.coordinated = false;
+    s.master.syncReplicas = 0;
+    assert.equal(fenceFor(s.master), 0);
   });
 
   it('synchronous mode: aborts with not-enough-replicas at the failover timeout', () => {
