@@ -73,7 +73,52 @@ registerDirectives([
 ]);
 
 /** Commands a replica with replica-serve-stale-data no still serves while its link is down (CMD_STALE in Redis). */
-const STALE_OK = new Set(['info', 'replicaof', 'slaveof', 'ping', 'auth', 'hello', 'shutdown', 'replconf', 'role', 'config', 'subscribe', 'unsubscribe', 'psubscribe', 'punsubscribe', 'publish', 'command', 'latency', 'client', 'debug', 'multi', 'exec', 'discard', 'quit', 'reset', 'select', 'monitor', 'failover', 'acl', 'slowlog', 'memory', 'module', 'lastsave', 'save', 'bgsave', 'bgrewriteaof', 'time', 'sync', 'psync', 'wait', 'echo', 'readonly', 'readwrite', 'cluster', 'asking']);
+const STALE_OK = new Set([
+  'info',
+  'replicaof',
+  'slaveof',
+  'ping',
+  'auth',
+  'hello',
+  'shutdown',
+  'replconf',
+  'role',
+  'config',
+  'subscribe',
+  'unsubscribe',
+  'psubscribe',
+  'punsubscribe',
+  'publish',
+  'command',
+  'latency',
+  'client',
+  'debug',
+  'multi',
+  'exec',
+  'discard',
+  'quit',
+  'reset',
+  'select',
+  'monitor',
+  'failover',
+  'acl',
+  'slowlog',
+  'memory',
+  'module',
+  'lastsave',
+  'save',
+  'bgsave',
+  'bgrewriteaof',
+  'time',
+  'sync',
+  'psync',
+  'wait',
+  'echo',
+  'readonly',
+  'readwrite',
+  'cluster',
+  'asking',
+]);
 
 export function installReplication(node: NodeHost): void {
   const repl = new Replication(node);
@@ -204,7 +249,7 @@ export function installReplication(node: NodeHost): void {
   node.ext.replicationSync = { holding: () => holds.size !== 0 };
 
   const prevGate = getReplyGate();
-  setReplyGate((s) => (prevGate !== null && prevGate(s)) || holds.has(s));
+  setReplyGate((s) => prevGate?.(s) || holds.has(s));
 
   // ---------------------------------------------------------------- INFO
   node.infoSections.set('replication', () => {

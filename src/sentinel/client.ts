@@ -119,7 +119,8 @@ export class NodeClient {
 
   static async connect(opts: NodeClientOptions): Promise<NodeClient> {
     const timeoutMs = opts.connectTimeoutMs ?? 1000;
-    const sock = opts.localAddress && !opts.tls ? await connectFrom(opts.host, opts.port, opts.localAddress, timeoutMs) : await connectTo({ host: opts.host, port: opts.port, tls: opts.tls, timeoutMs });
+    const sock =
+      opts.localAddress && !opts.tls ? await connectFrom(opts.host, opts.port, opts.localAddress, timeoutMs) : await connectTo({ host: opts.host, port: opts.port, tls: opts.tls, timeoutMs });
     sock.removeAllListeners('error');
     return new NodeClient(sock);
   }

@@ -14,7 +14,7 @@ import { chooseSlave, failoverStep, startFailover } from './failover.js';
 import type { SentinelHost } from './host.js';
 import { perform, processHelloMessage, refreshReplicaInfo } from './monitor.js';
 import type { SentinelSession } from './session.js';
-import { FAILOVER_STATE_NAMES, Flag, HELLO_CHANNEL, Instance, currentMasterAddr, flagsString, now } from './state.js';
+import { FAILOVER_STATE_NAMES, Flag, HELLO_CHANNEL, type Instance, currentMasterAddr, flagsString, now } from './state.js';
 
 const REDIS_VERSION = '7.0.15';
 
@@ -212,7 +212,10 @@ function helloCommand(s: Sentinel, c: SentinelSession, argv: string[]): void {
     }
     c.authenticated = true;
   }
-  if (!c.authenticated) throw new CmdError('NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time');
+  if (!c.authenticated)
+    throw new CmdError(
+      'NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time',
+    );
   const r = c.reply;
   r.proto = proto as 2 | 3;
   r.mapHeader(7);
@@ -420,7 +423,7 @@ function sentinelCommand(s: Sentinel, c: SentinelSession, argv: string[]): Promi
       const port = parseLong(argv[3]!);
       const reqEpoch = parseLong(argv[4]!);
       const m = [...s.masters.values()].find((x) => x.host === argv[2] && x.port === port);
-      const isdown = m && m.is(Flag.S_DOWN) && m.is(Flag.MASTER) ? 1 : 0;
+      const isdown = m?.is(Flag.S_DOWN) && m.is(Flag.MASTER) ? 1 : 0;
       let leader: string | null = null;
       let leaderEpoch = 0;
       if (m && argv[5] !== '*') {
@@ -519,7 +522,13 @@ function sentinelCommand(s: Sentinel, c: SentinelSession, argv: string[]): Promi
       return sentinelConfig(s, c, argv);
     case 'info-cache': {
       if (n < 3) throw wrong();
-      const list = argv.length > 2 ? argv.slice(2).map((x) => s.masters.get(x)).filter((x): x is Instance => !!x) : [...s.masters.values()];
+      const list =
+        argv.length > 2
+          ? argv
+              .slice(2)
+              .map((x) => s.masters.get(x))
+              .filter((x): x is Instance => !!x)
+          : [...s.masters.values()];
       r.arrayHeader(list.length * 2);
       for (const m of list) {
         r.bulk(m.name);
@@ -638,7 +647,8 @@ function sentinelSet(s: Sentinel, c: SentinelSession, argv: string[]): void {
         break;
       case 'notification-script':
       case 'client-reconfig-script':
-        if (s.cfg.denyScriptsReconfig) throw new CmdError('ERR Reconfiguration of scripts path is denied for security reasons. Check the deny-scripts-reconfig configuration directive in your config file.');
+        if (s.cfg.denyScriptsReconfig)
+          throw new CmdError('ERR Reconfiguration of scripts path is denied for security reasons. Check the deny-scripts-reconfig configuration directive in your config file.');
         changes.push(() => {
           if (opt === 'notification-script') m.notificationScript = val || null;
           else m.clientReconfigScript = val || null;
@@ -670,7 +680,7 @@ function sentinelConfig(s: Sentinel, c: SentinelSession, argv: string[]): void {
     'announce-port': () => String(cfg.announcePort),
     'sentinel-user': () => cfg.sentinelUser ?? '',
     'sentinel-pass': () => cfg.sentinelPass ?? '',
-    'loglevel': () => 'notice',
+    loglevel: () => 'notice',
   };
   if (op === 'get') {
     if (argv.length !== 4) throw wrong;
@@ -774,7 +784,17 @@ export function infoText(s: Sentinel, args: string[]): string {
         );
         break;
       case 'clients':
-        out.push('# Clients', `connected_clients:${s.sessions.size}`, 'cluster_connections:0', 'maxclients:10000', 'client_recent_max_input_buffer:0', 'client_recent_max_output_buffer:0', 'blocked_clients:0', 'tracking_clients:0', 'clients_in_timeout_table:0');
+        out.push(
+          '# Clients',
+          `connected_clients:${s.sessions.size}`,
+          'cluster_connections:0',
+          'maxclients:10000',
+          'client_recent_max_input_buffer:0',
+          'client_recent_max_output_buffer:0',
+          'blocked_clients:0',
+          'tracking_clients:0',
+          'clients_in_timeout_table:0',
+        );
         break;
       case 'stats': {
         let pubsubChannels = 0;
@@ -785,7 +805,15 @@ export function infoText(s: Sentinel, args: string[]): string {
           pubsubPatterns += x.patterns.size;
         }
         pubsubChannels = chans.size;
-        out.push('# Stats', `total_connections_received:${s.stats.connectionsReceived}`, `total_commands_processed:${s.stats.commandsProcessed}`, 'instantaneous_ops_per_sec:0', `pubsub_channels:${pubsubChannels}`, `pubsub_patterns:${pubsubPatterns}`, 'rejected_connections:0');
+        out.push(
+          '# Stats',
+          `total_connections_received:${s.stats.connectionsReceived}`,
+          `total_commands_processed:${s.stats.commandsProcessed}`,
+          'instantaneous_ops_per_sec:0',
+          `pubsub_channels:${pubsubChannels}`,
+          `pubsub_patterns:${pubsubPatterns}`,
+          'rejected_connections:0',
+        );
         break;
       }
       case 'cpu': {
@@ -814,4 +842,3 @@ export function infoText(s: Sentinel, args: string[]): string {
   }
   return out.join('\r\n') + '\r\n';
 }
-

@@ -299,7 +299,7 @@ export function loadSentinelConfig(file: string | null, args: readonly string[] 
 
 /** Quote a word for the config file when needed (Redis's sdscatrepr style). */
 export function quote(s: string): string {
-  if (s !== '' && /^[A-Za-z0-9_.:\/@*+,=-]+$/.test(s)) return s;
+  if (s !== '' && /^[A-Za-z0-9_.:/@*+,=-]+$/.test(s)) return s;
   return '"' + s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n').replace(/\r/g, '\\r') + '"';
 }
 

@@ -39,10 +39,7 @@ export function checkSubjectivelyDown(world: FailoverWorld, clock: Clock, ri: In
   let elapsed = 0;
   if (link.actPingTime) elapsed = t - link.actPingTime;
   else if (!link.cc) elapsed = t - link.lastAvailTime;
-  const down =
-    elapsed > ri.downAfter ||
-    (ri.is(Flag.MASTER) && ri.staleReboot) ||
-    (ri.is(Flag.MASTER) && ri.roleReported === 'slave' && t - ri.roleReportedTime > ri.downAfter + INFO_PERIOD * 2);
+  const down = elapsed > ri.downAfter || (ri.is(Flag.MASTER) && ri.staleReboot) || (ri.is(Flag.MASTER) && ri.roleReported === 'slave' && t - ri.roleReportedTime > ri.downAfter + INFO_PERIOD * 2);
   if (down) {
     if (!ri.is(Flag.S_DOWN)) {
       ri.sDownSinceTime = t;

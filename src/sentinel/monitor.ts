@@ -8,19 +8,7 @@ import { NodeClient, ReplyError, type RespValue } from './client.js';
 import { checkSubjectivelyDown, coordinatedRefused, failoverStep, masterStep, promotionReported, reconfReported, replicasRefreshed } from './failover.js';
 import type { SentinelHost } from './host.js';
 import type { Action } from './step.js';
-import {
-  ASK_PERIOD,
-  FailoverState,
-  Flag,
-  HELLO_CHANNEL,
-  INFO_PERIOD,
-  Instance,
-  MIN_LINK_RECONNECT_PERIOD,
-  PING_PERIOD,
-  PUBLISH_PERIOD,
-  currentMasterAddr,
-  now,
-} from './state.js';
+import { ASK_PERIOD, FailoverState, Flag, HELLO_CHANNEL, INFO_PERIOD, Instance, MIN_LINK_RECONNECT_PERIOD, PING_PERIOD, PUBLISH_PERIOD, currentMasterAddr, now } from './state.js';
 
 type Sentinel = SentinelHost;
 
@@ -57,15 +45,22 @@ export function perform(s: Sentinel, actions: Action[]): void {
         const ri = a.ri;
         const p = sendSlaveOf(s, ri, { host: a.host, port: a.port });
         // Learn the instance's new state right behind the command.
-        if (p && a.confirm) void p.then(() => infoBehind(s, ri), () => {});
+        if (p && a.confirm)
+          void p.then(
+            () => infoBehind(s, ri),
+            () => {},
+          );
         break;
       }
       case 'kill-clients': {
         const cc = a.ri.link.cc;
-        if (cc) void cc.pipeline([
-          ['CLIENT', 'KILL', 'TYPE', 'normal'],
-          ['CLIENT', 'KILL', 'TYPE', 'pubsub'],
-        ]).catch(() => {});
+        if (cc)
+          void cc
+            .pipeline([
+              ['CLIENT', 'KILL', 'TYPE', 'normal'],
+              ['CLIENT', 'KILL', 'TYPE', 'pubsub'],
+            ])
+            .catch(() => {});
         break;
       }
       case 'announce':
@@ -90,12 +85,15 @@ async function infoBehind(s: Sentinel, ri: Instance): Promise<void> {
 function promote(s: Sentinel, master: Instance, replica: Instance, epoch: number): void {
   const p = sendSlaveOf(s, replica, null);
   if (!p) return;
-  void p.then((replies) => {
-    const exec = replies[replies.length - 1];
-    if (!Array.isArray(exec) || exec[0] instanceof ReplyError) return;
-    if (master.failoverEpoch !== epoch) return;
-    return infoBehind(s, replica);
-  }, () => {});
+  void p.then(
+    (replies) => {
+      const exec = replies[replies.length - 1];
+      if (!Array.isArray(exec) || exec[0] instanceof ReplyError) return;
+      if (master.failoverEpoch !== epoch) return;
+      return infoBehind(s, replica);
+    },
+    () => {},
+  );
 }
 
 /**
@@ -260,7 +258,7 @@ function reconnectInstance(s: Sentinel, ri: Instance): void {
   }
 }
 
-function sendPing(s: Sentinel, ri: Instance): void {
+function sendPing(_s: Sentinel, ri: Instance): void {
   const cc = ri.link.cc;
   if (!cc) return;
   const link = ri.link;
@@ -309,9 +307,12 @@ export function refreshReplicaInfo(s: Sentinel, master: Instance, waitMs = 500, 
   if (fenceMs > 0) {
     for (const r of replicas) {
       // Pipelined ahead of the INFO below: the offset it reports is the fenced one.
-      r.link.cc!.call('REPLCONF', 'FENCE', fenceMs).then((reply) => {
-        if (!(reply instanceof ReplyError)) s.event('+fence-replica', r, `${fenceMs} ms`);
-      }, () => {});
+      r.link.cc!.call('REPLCONF', 'FENCE', fenceMs).then(
+        (reply) => {
+          if (!(reply instanceof ReplyError)) s.event('+fence-replica', r, `${fenceMs} ms`);
+        },
+        () => {},
+      );
     }
   }
   const asks = replicas.map((r) => sendInfo(s, r));
@@ -405,19 +406,12 @@ function noDownFor(ri: Instance, ms: number): boolean {
 }
 
 /** Send REPLICAOF in a transaction with CONFIG REWRITE and client kills, as Redis does. */
-export function sendSlaveOf(s: Sentinel, ri: Instance, to: { host: string; port: number } | null): Promise<RespValue[]> | null {
+export function sendSlaveOf(_s: Sentinel, ri: Instance, to: { host: string; port: number } | null): Promise<RespValue[]> | null {
   const cc = ri.link.cc;
   if (!cc) return null;
   const target = to ? [to.host, String(to.port)] : ['NO', 'ONE'];
   ri.link.pendingCommands++;
-  const p = cc.pipeline([
-    ['MULTI'],
-    ['SLAVEOF', ...target],
-    ['CONFIG', 'REWRITE'],
-    ['CLIENT', 'KILL', 'TYPE', 'normal'],
-    ['CLIENT', 'KILL', 'TYPE', 'pubsub'],
-    ['EXEC'],
-  ]);
+  const p = cc.pipeline([['MULTI'], ['SLAVEOF', ...target], ['CONFIG', 'REWRITE'], ['CLIENT', 'KILL', 'TYPE', 'normal'], ['CLIENT', 'KILL', 'TYPE', 'pubsub'], ['EXEC']]);
   p.then(
     () => ri.link.pendingCommands--,
     () => {},
@@ -637,4 +631,3 @@ export function processHelloMessage(s: Sentinel, hello: string): void {
   }
   si.lastHelloTime = now();
 }
-

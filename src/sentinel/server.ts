@@ -184,9 +184,10 @@ export class Sentinel extends EventEmitter implements SentinelHost {
         if (argv === null) break;
         sess.lastInteraction = now();
         this.stats.commandsProcessed++;
-        let later: Promise<void> | void = undefined;
+        // A command answers at once or, when it returns a promise, later.
+        let later: Promise<void> | undefined;
         try {
-          later = handleCommand(this, sess, argv);
+          later = handleCommand(this, sess, argv) || undefined;
         } catch (err) {
           sess.reply.error(`ERR ${(err as Error).message}`);
         }
@@ -376,5 +377,4 @@ export class Sentinel extends EventEmitter implements SentinelHost {
     this.closeLinks(m);
     this.masters.delete(name);
   }
-
 }

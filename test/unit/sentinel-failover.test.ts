@@ -8,7 +8,18 @@ import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
 import type { NodeClient } from '../../src/sentinel/client.js';
 import { voteLeader } from '../../src/sentinel/election.js';
-import { checkSubjectivelyDown, chooseSlave, coordinatedRefused, fenceFor, failoverStep, masterStep, promotionReported, reconfReported, replicasRefreshed, startFailover } from '../../src/sentinel/failover.js';
+import {
+  checkSubjectivelyDown,
+  chooseSlave,
+  coordinatedRefused,
+  fenceFor,
+  failoverStep,
+  masterStep,
+  promotionReported,
+  reconfReported,
+  replicasRefreshed,
+  startFailover,
+} from '../../src/sentinel/failover.js';
 import type { FailoverWorld } from '../../src/sentinel/host.js';
 import { ELECTION_TIMEOUT, FailoverState, Flag, INFO_PERIOD, Instance, currentMasterAddr } from '../../src/sentinel/state.js';
 import type { Action } from '../../src/sentinel/step.js';
