@@ -78,8 +78,12 @@ export class NemesisNet {
     this.rootVeth = `${prefix}r`;
   }
 
-  /** Delete every namespace a previous (crashed) run with the same prefix family left. */
-  static sweep(family = 'nem'): void {
+  /**
+   * Delete the namespaces that crashed runs left behind: a prefix carries its run's process
+   * id, and only those of processes that no longer exist are removed (several runs may share
+   * the machine: `npm test` beside `npm run nemesis`).
+   */
+  static sweep(): void {
     let list = '';
     try {
       list = ip('netns', 'list');
@@ -87,14 +91,23 @@ export class NemesisNet {
       return;
     }
     for (const line of list.split('\n')) {
-      const name = line.split(' ')[0];
-      if (name?.startsWith(family) && /^nem[0-9a-z]+(hub|[NS]\d)$/.test(name)) tryRun('ip', ['netns', 'del', name]);
+      const name = line.split(' ')[0] ?? '';
+      const m = /^nem([0-9a-z]+)x(hub|[NS]\d)$/.exec(name);
+      if (!m) continue;
+      const pid = Number.parseInt(m[1]!, 36);
+      let alive = true;
+      try {
+        process.kill(pid, 0);
+      } catch (err) {
+        alive = (err as NodeJS.ErrnoException).code === 'EPERM';
+      }
+      if (!alive) tryRun('ip', ['netns', 'del', name]);
     }
   }
 
   static create(names: string[]): NemesisNet {
     NemesisNet.sweep();
-    const prefix = `nem${(process.pid % 46656).toString(36)}`;
+    const prefix = `nem${process.pid.toString(36)}x`;
     const net = new NemesisNet(prefix);
     try {
       net.build(names);
