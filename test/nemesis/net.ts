@@ -4,11 +4,11 @@
  * the harness's own namespace into the hub so that the workload (in this process) reaches
  * every host as a client on the same segment.
  *
- *   root ns (harness, clients) 10.213.77.1 ──┐
- *   nemN0 ns  data node 0       10.213.77.10 ─┤
- *   nemN1 ns  data node 1       10.213.77.11 ─┤ bridge br0 in the hub ns
+ *   root ns (harness, clients) 10.213.P.1 ───┐   (P: the run's pid mod 250)
+ *   nemN0 ns  data node 0       10.213.P.10 ──┤
+ *   nemN1 ns  data node 1       10.213.P.11 ──┤ bridge br0 in the hub ns
  *   ...                                       │
- *   nemS2 ns  sentinel 2        10.213.77.22 ─┘
+ *   nemS2 ns  sentinel 2        10.213.P.22 ──┘
  *
  * Faults are made with what the kernel offers here:
  * - partitions: blackhole routes inside the namespaces (both directions between two hosts;
@@ -23,8 +23,6 @@
  */
 import { execFileSync, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 
-const SUBNET = '10.213.77';
-const CLIENT_IP = `${SUBNET}.1`;
 
 export interface Host {
   /** Logical name (n0, n1, s0 ...). */
@@ -65,7 +63,12 @@ export type Degrade = 'netem' | 'tbf';
 
 export class NemesisNet {
   readonly hosts = new Map<string, Host>();
-  readonly clientIp = CLIENT_IP;
+  /**
+   * The run's /24, chosen from its pid so that two runs on one machine (npm test beside npm run
+   * nemesis) do not route into each other's deployment.
+   */
+  readonly subnet = `10.213.${process.pid % 250}`;
+  readonly clientIp = `${this.subnet}.1`;
   private readonly hub: string;
   private readonly rootVeth: string;
   /** Blackhole routes in place: ns → addresses. */
@@ -126,12 +129,12 @@ export class NemesisNet {
     // The harness's own leg: created in the root namespace, its peer moved into the hub.
     ip('link', 'add', this.rootVeth, 'type', 'veth', 'peer', 'name', 'hroot', 'netns', this.hub);
     ip('-n', this.hub, 'link', 'set', 'hroot', 'master', 'br0', 'up');
-    ip('addr', 'add', `${CLIENT_IP}/24`, 'dev', this.rootVeth);
+    ip('addr', 'add', `${this.clientIp}/24`, 'dev', this.rootVeth);
     ip('link', 'set', this.rootVeth, 'up');
     names.forEach((name, i) => {
       const kind = name[0]!.toUpperCase();
       const ns = `${this.prefix}${kind}${name.slice(1)}`;
-      const hostIp = `${SUBNET}.${(kind === 'N' ? 10 : 20) + Number(name.slice(1))}`;
+      const hostIp = `${this.subnet}.${(kind === 'N' ? 10 : 20) + Number(name.slice(1))}`;
       ip('netns', 'add', ns);
       ip('-n', ns, 'link', 'set', 'lo', 'up');
       ip('-n', this.hub, 'link', 'add', `h${i}`, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns);
@@ -182,7 +185,7 @@ export class NemesisNet {
         if (gb !== undefined && gb !== ga) this.addBlackhole(a.ns, b.ip);
       }
       const gc = groupOf.get('client');
-      if (gc !== undefined && gc !== ga) this.addBlackhole(a.ns, CLIENT_IP);
+      if (gc !== undefined && gc !== ga) this.addBlackhole(a.ns, this.clientIp);
     }
   }
 
@@ -190,7 +193,7 @@ export class NemesisNet {
   isolate(name: string): void {
     const a = this.host(name);
     for (const b of this.hosts.values()) if (b !== a) this.addBlackhole(a.ns, b.ip);
-    this.addBlackhole(a.ns, CLIENT_IP);
+    this.addBlackhole(a.ns, this.clientIp);
     for (const b of this.hosts.values()) if (b !== a) this.addBlackhole(b.ns, a.ip);
   }
 
