@@ -23,7 +23,6 @@
  */
 import { execFileSync, spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
 
-
 export interface Host {
   /** Logical name (n0, n1, s0 ...). */
   name: string;
