@@ -8,32 +8,7 @@ import { globMatch } from '../util/glob.js';
 import { is } from './args.js';
 import { replyHelp } from './client.js';
 import type { Client } from './context.js';
-import { aclCategoriesOf, defineCommand, keyPositions, type CommandFlag, type CommandSpec, type KeySpec } from './spec.js';
-
-/** Redis's ACL categories in the order ACL CAT and COMMAND INFO list them. */
-const CATEGORY_ORDER = [
-  'keyspace',
-  'read',
-  'write',
-  'set',
-  'sortedset',
-  'list',
-  'hash',
-  'string',
-  'bitmap',
-  'hyperloglog',
-  'geo',
-  'stream',
-  'pubsub',
-  'admin',
-  'fast',
-  'slow',
-  'blocking',
-  'dangerous',
-  'connection',
-  'transaction',
-  'scripting',
-];
+import { ACL_CATEGORIES, aclCategoriesOf, defineCommand, keyPositions, type CommandFlag, type CommandSpec, type KeySpec } from './spec.js';
 
 /** Flags COMMAND INFO shows, in Redis's order (addReplyCommandFlags). */
 const FLAG_ORDER: CommandFlag[] = [
@@ -165,7 +140,7 @@ export function categoriesOf(spec: CommandSpec): string[] {
   if (isContainer(spec)) return ['@slow'];
   const cats = aclCategoriesOf(spec);
   const rank = (s: string) => {
-    const i = CATEGORY_ORDER.indexOf(s);
+    const i = ACL_CATEGORIES.indexOf(s);
     return i < 0 ? 100 : i;
   };
   return cats.sort((a, b) => rank(a) - rank(b)).map((s) => `@${s}`);

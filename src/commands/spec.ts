@@ -9,6 +9,31 @@ import type { CommandDocsExtra, CommandFlag, CommandGroup, CommandSpec, Handler,
 
 export type { CommandDocsExtra, CommandFlag, CommandGroup, CommandSpec, Handler, KeySpec } from './context.js';
 
+/** Redis's ACL categories in the order ACL CAT and COMMAND INFO list them. */
+export const ACL_CATEGORIES = [
+  'keyspace',
+  'read',
+  'write',
+  'set',
+  'sortedset',
+  'list',
+  'hash',
+  'string',
+  'bitmap',
+  'hyperloglog',
+  'geo',
+  'stream',
+  'pubsub',
+  'admin',
+  'fast',
+  'slow',
+  'blocking',
+  'dangerous',
+  'connection',
+  'transaction',
+  'scripting',
+];
+
 export const F = {
   write: 1 << 0,
   readonly: 1 << 1,

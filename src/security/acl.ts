@@ -12,7 +12,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import type { NodeHost } from '../commands/host.js';
 import type { Client } from '../commands/context.js';
-import { aclCategoriesOf, keyPositions, F, type CommandSpec } from '../commands/spec.js';
+import { ACL_CATEGORIES, aclCategoriesOf, keyPositions, F, type CommandSpec } from '../commands/spec.js';
 import { Err } from '../errors.js';
 import { globMatch } from '../util/glob.js';
 import { registerDirectives } from '../config/schema.js';
@@ -42,30 +42,7 @@ function quoteIfNeeded(w: string): string {
   return /[\s"']/.test(w) || w === '' ? JSON.stringify(w) : w;
 }
 
-/** Redis 7.0's categories, in ACL CAT's order. */
-export const ACL_CATEGORIES = [
-  'keyspace',
-  'read',
-  'write',
-  'set',
-  'sortedset',
-  'list',
-  'hash',
-  'string',
-  'bitmap',
-  'hyperloglog',
-  'geo',
-  'stream',
-  'pubsub',
-  'admin',
-  'fast',
-  'slow',
-  'blocking',
-  'dangerous',
-  'connection',
-  'transaction',
-  'scripting',
-];
+export { ACL_CATEGORIES } from '../commands/spec.js';
 
 const KEY_READ = 1;
 const KEY_WRITE = 2;
