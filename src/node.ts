@@ -15,7 +15,7 @@ import { aclCommands } from './security/acl-commands.js';
 import type { Client, ClientRegistry, InfoSection, NotifyClass, PropagationSink, ServerExtensions, ServerStats } from './commands/context.js';
 import type { ConfigStore } from './config/store.js';
 import type { NodeHost, ShutdownOptions } from './commands/host.js';
-import { Session } from './net/session.js';
+import { isLoopback, Session } from './net/session.js';
 import { listenAll, type BoundListener } from './net/listener.js';
 import { channels, log } from './observe/events.js';
 import { installServerFeatures } from './features.js';
@@ -158,6 +158,17 @@ export class DataNode implements NodeHost {
       socket.end('-ERR max number of clients reached\r\n', () => socket.destroy());
       return null;
     }
+    // Protected mode refuses before anything of the connection is read: the session (which
+    // reads and runs requests) is created only for connections that are served.
+    if (this.config.get('protected-mode') === 'yes' && !this.authRequired() && !isLoopback(socket.remoteAddress)) {
+      socket.on('error', () => {});
+      // Read and drop what the client sends, so that closing sends a FIN after the reply
+      // rather than a reset that could discard it.
+      socket.on('data', () => {});
+      socket.end(PROTECTED_MODE_DENIED);
+      setTimeout(() => socket.destroy(), 5000).unref();
+      return null;
+    }
     const session = new Session(
       socket,
       this,
@@ -170,10 +181,6 @@ export class DataNode implements NodeHost {
       },
       tls,
     );
-    if (this.config.get('protected-mode') === 'yes' && !this.authRequired() && !session.local) {
-      socket.end(PROTECTED_MODE_DENIED);
-      return null;
-    }
     this.sessions.set(session.id, session);
     if (channels.clientConnected.hasSubscribers) channels.clientConnected.publish({ id: session.id, addr: session.addr, tls });
     return session;

@@ -172,8 +172,7 @@ export class Session implements Client {
   ) {
     this.addr = formatAddr(socket.remoteAddress, socket.remotePort);
     this.laddr = formatAddr(socket.localAddress, socket.localPort);
-    const ra = socket.remoteAddress ?? '';
-    this.local = ra === '127.0.0.1' || ra === '::1' || ra.startsWith('::ffff:127.') || ra.startsWith('127.') || ra === '';
+    this.local = isLoopback(socket.remoteAddress);
     this.authenticated = !opts.authRequired();
     this.db = server.keyspace.db(0);
     this.reader = new RespReader({
@@ -483,6 +482,12 @@ export class Session implements Client {
     const omem = this.replicaOutput !== null ? this.replicaOutput() : queued;
     return { obl: this.reply.pendingBytes, oll, omem, rbs: this.reply.capacity };
   }
+}
+
+/** Whether a peer address is loopback (or a unix socket, which has none). */
+export function isLoopback(address: string | undefined): boolean {
+  const ra = address ?? '';
+  return ra === '127.0.0.1' || ra === '::1' || ra.startsWith('::ffff:127.') || ra.startsWith('127.') || ra === '';
 }
 
 function formatAddr(ip: string | undefined, port: number | undefined): string {

@@ -44,6 +44,9 @@ describe('protected mode', { skip: ext ? false : 'no non-loopback IPv4 address o
         }
       }
       const c = await srv.client();
+      // A command sent with the connection is refused, not run behind the DENIED reply.
+      assert.match(await firstReply(srv.port, ext!, '*3\r\n$3\r\nSET\r\n$6\r\npwned!\r\n$1\r\n1\r\n'), /^-DENIED /);
+      assert.deepEqual(await c.call('EXISTS', 'pwned!'), { t: 'int', v: '0' });
       assert.deepEqual(await c.call('CONFIG', 'SET', 'requirepass', 'pw'), { t: 'simple', v: 'OK' });
       const noauth = await firstReply(srv.port, ext!, '*1\r\n$4\r\nPING\r\n');
       assert.equal(noauth, '-NOAUTH Authentication required.\r\n');
