@@ -55,15 +55,20 @@ async function mixedFailover(realCount: number, dssmCount: number): Promise<void
       200,
     );
     assert.ok(dep.replicas.some((r) => r.port === newPort));
+    let lastSeen = '';
     await until(
       'the failover finished everywhere with one configuration epoch',
       async () => {
         const ms = await Promise.all(ports.map(async (p) => fields(await sentinelCall(p, 'SENTINEL', 'master', MASTER_NAME))));
+        // What each sentinel says, for the failure message (which sentinel disagrees, and how).
+        lastSeen = ms.map((m, i) => `${ports[i]}${i < realCount ? ' (redis)' : ' (dssm)'}: port=${m.port} epoch=${m['config-epoch']} flags=${m.flags}`).join('; ');
         return ms.every((m) => m.port === String(newPort) && m['config-epoch'] === ms[0]!['config-epoch'] && Number(m['config-epoch']) >= 1 && !m.flags!.includes('failover_in_progress'));
       },
       60000,
       200,
-    );
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}; new primary ${newPort}; last seen: ${lastSeen}`);
+    });
     const c = await RawClient.connect(newPort);
     assert.match(plain(await c.call('INFO', 'replication')) as string, /role:master/);
     c.close();
