@@ -518,25 +518,32 @@ function memoryUsage(c: Client, argv: string[]): void {
 
 function memoryStats(c: Client): void {
   const m = process.memoryUsage();
-  const used = m.heapUsed + m.external + m.arrayBuffers;
   const ks = c.server.keyspace;
   let keys = 0;
   for (const db of ks.dbs) keys += db.dict.size;
+  // dssm's own count (commands/maxmemory.ts), the figures INFO memory shows; the V8 heap
+  // only where a node was built without the memory feature.
+  const u = c.server.ext.memory?.usage();
+  const used = u ? u.used : m.heapUsed + m.external + m.arrayBuffers;
+  const startup = u ? u.startup : 0;
+  const dataset = u ? u.dataset : used;
+  const overhead = Math.max(0, used - dataset);
+  const pct = (n: number, d: number) => (d > 0 ? ((n * 100) / d).toFixed(2) : '0');
   const fields: [string, number | string][] = [
     ['peak.allocated', used],
     ['total.allocated', used],
-    ['startup.allocated', 0],
-    ['replication.backlog', 0],
-    ['clients.slaves', 0],
-    ['clients.normal', 0],
-    ['aof.buffer', 0],
+    ['startup.allocated', startup],
+    ['replication.backlog', u ? u.backlog : 0],
+    ['clients.slaves', u ? u.clientsReplicas : 0],
+    ['clients.normal', u ? u.clientsNormal : 0],
+    ['aof.buffer', u ? u.aofBuffer : 0],
     ['lua.caches', 0],
     ['functions.caches', 0],
-    ['overhead.total', 0],
+    ['overhead.total', overhead],
     ['keys.count', keys],
-    ['keys.bytes-per-key', keys ? Math.floor(used / keys) : 0],
-    ['dataset.bytes', used],
-    ['dataset.percentage', '100'],
+    ['keys.bytes-per-key', keys ? Math.floor(Math.max(0, used - startup) / keys) : 0],
+    ['dataset.bytes', dataset],
+    ['dataset.percentage', pct(dataset, used - startup)],
     ['peak.percentage', '100'],
     ['allocator.allocated', m.heapUsed],
     ['allocator.active', m.heapTotal],

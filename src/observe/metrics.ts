@@ -182,7 +182,8 @@ export function renderNodeMetrics(node: NodeHost, latency: CommandLatency | null
   e.single('dssm_memory_rss_bytes', 'gauge', 'Resident set size of the process.', mem.rss);
   e.single('dssm_memory_heap_used_bytes', 'gauge', 'V8 heap in use.', mem.heapUsed);
   e.single('dssm_memory_heap_total_bytes', 'gauge', 'V8 heap reserved.', mem.heapTotal);
-  e.single('dssm_memory_used_bytes', 'gauge', 'Memory in use as INFO used_memory counts it (heap, external and array buffers).', mem.heapUsed + mem.external + mem.arrayBuffers);
+  const used = node.ext.memory?.usage().used ?? mem.heapUsed + mem.external + mem.arrayBuffers;
+  e.single('dssm_memory_used_bytes', 'gauge', 'Memory in use as INFO used_memory counts it (startup heap, dataset estimate, client buffers, backlog).', used);
   e.single('dssm_maxmemory_bytes', 'gauge', 'The maxmemory limit (0: none).', node.config.int('maxmemory'));
   const cpu = process.cpuUsage();
   e.single('dssm_cpu_user_seconds_total', 'counter', 'User CPU time of the process.', cpu.user / 1e6);

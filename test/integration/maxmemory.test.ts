@@ -47,6 +47,30 @@ describe('maxmemory with replicas and the AOF', () => {
     }
   });
 
+  it('MEMORY STATS shows the figures INFO memory counts: total.allocated is used_memory, dataset.bytes grows with keys', async () => {
+    const server = await startDssm();
+    try {
+      const c = await server.client();
+      const stats = async () => {
+        const flat = plain(await c.call('MEMORY', 'STATS')) as (string | number)[];
+        const m = new Map<string, number>();
+        for (let i = 0; i < flat.length; i += 2) m.set(String(flat[i]), Number(flat[i + 1]));
+        return m;
+      };
+      const before = await stats();
+      for (let i = 0; i < 2000; i++) await c.call('SET', `k:${i}`, VALUE);
+      const after = await stats();
+      const usedNow = await used(c);
+      assert.ok(after.get('dataset.bytes')! - before.get('dataset.bytes')! >= 2000 * VALUE.length, 'dataset.bytes counts the values added');
+      // The two replies are a command apart: client buffers may differ by a few KB.
+      assert.ok(Math.abs(after.get('total.allocated')! - usedNow) < 64 * 1024, `total.allocated ${after.get('total.allocated')} is used_memory ${usedNow}`);
+      assert.equal(after.get('startup.allocated'), Number(await info(c, 'used_memory_startup', 'memory')));
+      assert.equal(after.get('keys.count'), 2000);
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('CONFIG SET maxmemory lower evicts at once, and the AOF replays to the same keys', async () => {
     const first = await startDssm(['--appendonly', 'yes', '--maxmemory-policy', 'allkeys-random'], { keepDir: true });
     const dir = first.dir;
