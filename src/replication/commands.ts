@@ -89,24 +89,40 @@ function wait(c: Client, argv: string[]): void {
     return;
   }
   c.flags.blocked = true;
-  const cancel = repl.waitAcks(target, n, timeout, (k) => {
+  const finish = (reply: () => void) => {
     waiting.delete(c);
     c.flags.blocked = false;
-    c.reply.int(k);
+    reply();
     c.flushSoon();
     c.resume();
+  };
+  const cancel = repl.waitAcks(target, n, timeout, (k) => finish(() => c.reply.int(k)));
+  waiting.set(c, {
+    cancel,
+    // CLIENT UNBLOCK: as a timeout, the replicas that acknowledged so far; or the error.
+    unblock: (withError) => {
+      cancel();
+      finish(() => (withError ? c.reply.error('UNBLOCKED client unblocked via CLIENT UNBLOCK') : c.reply.int(repl.countAcked(target))));
+    },
   });
-  waiting.set(c, cancel);
 }
 
-/** Clients blocked in WAIT, so that a closing client stops waiting. */
-const waiting = new Map<Client, () => void>();
+/** Clients blocked in WAIT, so that a closing client stops waiting and CLIENT UNBLOCK releases one. */
+const waiting = new Map<Client, { cancel: () => void; unblock: (withError: boolean) => void }>();
 export function cancelWait(c: Client): void {
-  const cancel = waiting.get(c);
-  if (cancel) {
+  const w = waiting.get(c);
+  if (w) {
     waiting.delete(c);
-    cancel();
+    w.cancel();
   }
+}
+
+/** CLIENT UNBLOCK of a client blocked in WAIT (Redis 7.0 releases WAIT too); false if c is not in WAIT. */
+export function unblockWait(c: Client, withError: boolean): boolean {
+  const w = waiting.get(c);
+  if (!w) return false;
+  w.unblock(withError);
+  return true;
 }
 
 function failover(c: Client, argv: string[]): void {

@@ -16,7 +16,7 @@ import { F } from '../commands/spec.js';
 import type { NodeHost } from '../commands/host.js';
 import { getReplyGate, setReplyGate, type Session } from '../net/session.js';
 import { NO_REPLID, Replication } from './manager.js';
-import { cancelWait } from './commands.js';
+import { cancelWait, unblockWait } from './commands.js';
 import { installFailover } from './failover.js';
 import { installReplicationRestore } from './restore.js';
 
@@ -131,6 +131,9 @@ export function installReplication(node: NodeHost): void {
     releaseHeld(c as Session, null);
   });
   node.cronTasks.push(() => repl.cron());
+  // CLIENT UNBLOCK releases WAIT too; other blocking commands are the blocking machinery's.
+  const unblockOther = node.ext.unblockClient;
+  node.ext.unblockClient = (c, withError) => unblockWait(c, withError) || (unblockOther?.(c, withError) ?? false);
   const failover = installFailover(node, repl);
   (node.ext as { role?: () => string }).role = () => (repl.isReplica ? 'slave' : 'master');
 

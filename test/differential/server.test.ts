@@ -350,3 +350,36 @@ describe('ACL categories follow the command table as in Redis', { skip: skipWith
     b.close();
   });
 });
+
+describe('CLIENT UNBLOCK releases a client blocked in WAIT, as Redis 7.0 does', { skip: skipWithoutRedis() }, () => {
+  const p = usePair();
+
+  for (const reason of ['TIMEOUT', 'ERROR']) {
+    test(`WAIT 1 0 with no replica, then CLIENT UNBLOCK id ${reason}`, async () => {
+      const a = await p.dssm.client();
+      const b = await p.redis.client();
+      const ids = await Promise.all([a.call('CLIENT', 'ID'), b.call('CLIENT', 'ID')]);
+      const waits = [a.call('WAIT', '1', '0'), b.call('WAIT', '1', '0')];
+      // Unblock only once both are seen blocked (CLIENT LIST flags=b, cmd=wait).
+      for (const [c, id] of [
+        [p.a, ids[0]],
+        [p.b, ids[1]],
+      ] as const) {
+        for (let i = 0; ; i++) {
+          const list = String(plain(await c.call('CLIENT', 'LIST', 'ID', String(plain(id)))));
+          if (list.includes('cmd=wait')) break;
+          assert.ok(i < 200, `client ${plain(id)} never blocked in WAIT: ${list}`);
+          await new Promise((r) => setTimeout(r, 10));
+        }
+      }
+      const [x, y] = await Promise.all([p.a.call('CLIENT', 'UNBLOCK', String(plain(ids[0])), reason), p.b.call('CLIENT', 'UNBLOCK', String(plain(ids[1])), reason)]);
+      assert.deepEqual(x, y);
+      assert.deepEqual(plain(x), 1);
+      const [wa, wb] = await Promise.all(waits);
+      assert.deepEqual(wa, wb);
+      await p.both(['CLIENT', 'UNBLOCK', String(plain(ids[0])), reason].map((s, i) => (i === 2 ? '99999' : s)));
+      a.close();
+      b.close();
+    });
+  }
+});
